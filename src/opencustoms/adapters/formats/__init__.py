@@ -1,0 +1,1 @@
+"""File and message formats: declaration JSON, jurisdiction packs, public dataset importers."""

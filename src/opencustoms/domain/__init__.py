@@ -1,0 +1,1 @@
+"""The customs domain: declarations, parties, money and reference data. Standard library only."""

@@ -1,0 +1,1 @@
+"""Use cases of the customs administration, written against ports (Protocols)."""

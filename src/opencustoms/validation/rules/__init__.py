@@ -1,0 +1,1 @@
+"""Rule modules, one per family. Importing this package registers every rule."""
