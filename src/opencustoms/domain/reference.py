@@ -34,7 +34,7 @@ class CodeList(StrEnum):
     PROCEDURE = "procedure"  # attributes: declaration_types (e.g. "IM CO")
     ADDITIONAL_PROCEDURE = "additional_procedure"  # attributes: procedures (space separated)
     PACKAGE_KIND = "package_kind"  # attributes: bulk ("true" for unpackaged kinds)
-    INCOTERM = "incoterm"  # attributes: includes_main_carriage, includes_insurance
+    INCOTERM = "incoterm"  # attributes: seller_pays_main_carriage, seller_pays_insurance
     TRANSPORT_MODE = "transport_mode"
     DOCUMENT = "document"
     PREFERENCE = "preference"

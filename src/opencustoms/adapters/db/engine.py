@@ -1,0 +1,66 @@
+"""Engines for the two supported stores: SQLite (embedded default) and PostgreSQL.
+
+SQLite is opened in WAL mode so readers never block the writer, with foreign keys enforced and a
+busy timeout. pysqlite's own transaction handling is switched off and SQLAlchemy emits ``BEGIN``
+itself (the recipe from the SQLAlchemy SQLite dialect docs): by default ``BEGIN IMMEDIATE``, which
+takes the write lock up front. A deferred transaction that reads and then writes would have to
+*upgrade* its lock, and in WAL mode that fails at once with "database is locked" whenever another
+writer committed in between — the busy timeout cannot help. Read-only work may opt into a
+deferred ``BEGIN`` with the :data:`SQLITE_BEGIN` execution option (see ``uow.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.engine import URL, Connection
+
+SQLITE_BEGIN: Final = "opencustoms_sqlite_begin"
+"""Execution option naming the SQLite ``BEGIN`` mode: ``IMMEDIATE`` (default) or ``DEFERRED``."""
+
+SQLITE_BUSY_TIMEOUT_MS: Final = 10_000
+
+_BEGIN_MODES: Final = frozenset({"IMMEDIATE", "DEFERRED", "EXCLUSIVE"})
+
+
+def database_url(url: str) -> URL:
+    """Parse ``url``; plain ``postgresql://`` (and ``postgres://``) use the psycopg 3 driver."""
+    parsed = make_url(url.replace("postgres://", "postgresql://", 1)
+                      if url.startswith("postgres://") else url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def make_engine(url: str, **options: Any) -> Engine:
+    """An engine for ``url`` with the pragmas and transaction handling this system relies on."""
+    parsed = database_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        connect_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args, **options)
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(parsed, pool_pre_ping=True, **options)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Autocommit at the driver level: SQLAlchemy's "begin" hook below emits BEGIN itself.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = str(connection.get_execution_options().get(SQLITE_BEGIN, "IMMEDIATE")).upper()
+        if mode not in _BEGIN_MODES:
+            raise ValueError(f"unknown SQLite BEGIN mode {mode!r}")
+        connection.exec_driver_sql(f"BEGIN {mode}")

@@ -1,0 +1,105 @@
+"""The unit of work on SQLAlchemy: one session, one transaction, rolled back unless committed."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import TYPE_CHECKING, Self
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from opencustoms.adapters.db.declarations import SqlDeclarationRepository
+from opencustoms.adapters.db.engine import SQLITE_BEGIN
+from opencustoms.adapters.db.parties import SqlPartyRepository, SqlRejectionLog
+from opencustoms.adapters.db.reference import SqlReferenceRepository
+from opencustoms.services.ports import (
+    DeclarationRepository,
+    PartyRepository,
+    ReferenceRepository,
+    RejectionLog,
+    UnitOfWorkFactory,
+)
+
+
+class SqlUnitOfWork:
+    """:class:`~opencustoms.services.ports.UnitOfWork`: repositories sharing one session.
+
+    Use it as a context manager; leaving the block without :meth:`commit` rolls back. After a
+    failed statement (e.g. :class:`~opencustoms.services.ports.DuplicateDeclaration`) call
+    :meth:`rollback` before using it again.
+    """
+
+    # Typed as the ports: mutable Protocol attributes are invariant, so the concrete types
+    # here would not satisfy UnitOfWork. ``reference`` is an extra for importers and bootstrap.
+    declarations: DeclarationRepository
+    parties: PartyRepository
+    rejections: RejectionLog
+    reference: SqlReferenceRepository
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open: use it in a 'with' block")
+        return self._session
+
+    def __enter__(self) -> Self:
+        session = self._session_factory()
+        self._session = session
+        self.declarations = SqlDeclarationRepository(session)
+        self.parties = SqlPartyRepository(session)
+        self.rejections = SqlRejectionLog(session)
+        self.reference = SqlReferenceRepository(session)
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        session, self._session = self.session, None
+        try:
+            session.rollback()
+        finally:
+            session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+
+class SqlUnitOfWorkFactory:
+    """Makes units of work on ``engine``; call it for one that may write.
+
+    On SQLite a unit of work takes the write lock when its transaction starts (``BEGIN
+    IMMEDIATE``), so concurrent writers queue instead of failing. Pure reads may use
+    :meth:`read_only` (``BEGIN DEFERRED``: never waits for writers in WAL mode); such a unit of
+    work must not write. On PostgreSQL both are ordinary READ COMMITTED transactions.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._writer = sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        reader = engine.execution_options(**{SQLITE_BEGIN: "DEFERRED"})
+        self._reader = sessionmaker(reader, expire_on_commit=False, autoflush=False)
+
+    def __call__(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._writer)
+
+    def read_only(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._reader)
+
+    def dispose(self) -> None:
+        """Close the engine's pooled connections."""
+        self.engine.dispose()
+
+
+if TYPE_CHECKING:  # mypy proves that the adapters satisfy the ports
+
+    def _is_unit_of_work_factory(factory: SqlUnitOfWorkFactory) -> UnitOfWorkFactory:
+        return factory
+
+    def _is_reference_repository(repository: SqlReferenceRepository) -> ReferenceRepository:
+        return repository

@@ -1,0 +1,47 @@
+"""The FastAPI application: routes, error handlers, middleware."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI
+
+from opencustoms import __version__, bootstrap
+from opencustoms.api import problems
+from opencustoms.api.middleware import CorrelationAndLimits
+from opencustoms.api.routes import declarations, reference
+from opencustoms.services.context import ServiceContext
+from opencustoms.settings import Settings
+
+DESCRIPTION = """Lodgement, format-logical control and registration of goods declarations.
+
+Authenticate with `Authorization: Bearer <API key>` or `X-API-Key: <API key>`. Every error is
+an RFC 9457 `application/problem+json` body with an `errors` list of `{code, pointer, detail}`;
+every response carries an `X-Correlation-ID` header."""
+
+
+def build_app(services: ServiceContext, health: Callable[[], dict[str, Any]],
+              max_body_bytes: int) -> FastAPI:
+    """Assemble the API around already-built services (see ``bootstrap``)."""
+    app = FastAPI(title="OpenCustoms", version=__version__, description=DESCRIPTION)
+    app.state.services = services
+    problems.install(app)
+    app.include_router(declarations.router)
+    app.include_router(reference.router)
+
+    @app.get("/healthz", tags=["operations"], summary="Liveness and database check")
+    def healthz() -> dict[str, Any]:
+        return health()
+
+    app.add_middleware(CorrelationAndLimits, max_body_bytes=max_body_bytes)
+    return app
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The application on a prepared database; ``uvicorn --factory`` calls it with settings
+    from the environment."""
+    container = bootstrap.build(settings or Settings.from_env())
+    app = build_app(container.services, container.health, container.settings.max_body_bytes)
+    app.state.container = container
+    return app

@@ -1,0 +1,172 @@
+"""Declaration endpoints: lodge, read, list, amend, invalidate, history (issue 2, item 7)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from opencustoms.adapters.formats.declaration_json import (
+    canonical_json,
+    content_from_json,
+    content_to_json,
+    sha256_hex,
+)
+from opencustoms.api.deps import CurrentParty, Services, TraderSide
+from opencustoms.api.schemas import (
+    DeclarationIn,
+    DeclarationOut,
+    DeclarationPage,
+    HistoryEntryOut,
+    HistoryOut,
+    InvalidationIn,
+    Problem,
+    VersionOut,
+)
+from opencustoms.domain.declaration import Declaration, DeclarationType
+from opencustoms.domain.errors import DomainError
+from opencustoms.domain.mrn import MRN
+from opencustoms.domain.workflow import Status
+from opencustoms.services import amendment, lodgement, queries
+from opencustoms.services.ports import DeclarationQuery
+
+router = APIRouter(prefix="/api/v1/declarations", tags=["declarations"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "content": {"application/problem+json": {}}}
+    for status in (400, 401, 403, 404, 409, 413, 415, 422)
+}
+
+
+async def _submission(request: Request, body: DeclarationIn) -> lodgement.Submission:
+    document = body.model_dump(mode="json", exclude_none=True)
+    return lodgement.Submission(
+        content=content_from_json(document),
+        document=document,
+        payload_sha256=sha256_hex(await request.body()),
+        content_sha256=sha256_hex(canonical_json(document)),
+    )
+
+
+def _out(declaration: Declaration) -> DeclarationOut:
+    content = declaration.content
+    path = f"/api/v1/declarations/{declaration.mrn}"
+    return DeclarationOut(
+        mrn=declaration.mrn, lrn=content.lrn, type=content.type.value,
+        additional_type=content.additional_type.value, status=declaration.status.value,
+        version=declaration.version, declarant=content.declarant,
+        received_at=declaration.received_at, accepted_at=declaration.accepted_at,
+        payload_sha256=declaration.payload_sha256,
+        declaration=content_to_json(content),
+        links={"self": path, "history": f"{path}/history"},
+    )
+
+
+def _version_header(if_match: str | None) -> int | None:
+    """``If-Match: "3"`` (or ``3``) asks for optimistic locking on version 3."""
+    if if_match is None:
+        return None
+    value = if_match.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise DomainError("If-Match must carry the declaration version, e.g. \"3\"",
+                          code="request.if-match", pointer="")
+    return int(value)
+
+
+@router.post("", status_code=201, response_model=DeclarationOut, responses=ERRORS,
+             summary="Lodge a declaration")
+async def lodge_declaration(request: Request, response: Response, body: DeclarationIn,
+                            services: Services, party: TraderSide) -> DeclarationOut:
+    """Validate and register a declaration. 201 when registered (committed), 200 when the same
+    LRN with the same content was registered before, 409 when the LRN was used with other
+    content, 422 with every rule violation."""
+    submission = await _submission(request, body)
+    result = await run_in_threadpool(lodgement.lodge, services, submission, party)
+    if not result.created:
+        response.status_code = 200
+    response.headers["Location"] = f"/api/v1/declarations/{result.declaration.mrn}"
+    return _out(result.declaration)
+
+
+@router.get("", response_model=DeclarationPage, responses=ERRORS,
+            summary="List declarations visible to the caller")
+def list_declarations(
+    services: Services, party: CurrentParty,
+    status: Status | None = None,
+    type: DeclarationType | None = None,
+    accepted_from: datetime | None = None,
+    accepted_to: datetime | None = None,
+    commodity_code: Annotated[str | None, Query(pattern=r"^[0-9]{2,10}$")] = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> DeclarationPage:
+    query = DeclarationQuery(status=status, type=type, accepted_from=accepted_from,
+                             accepted_to=accepted_to, commodity_code=commodity_code,
+                             after=_decode_cursor(cursor), limit=limit + 1)
+    found = list(queries.list_declarations(services, query, party))
+    page, more = found[:limit], len(found) > limit
+    return DeclarationPage(items=[_out(d) for d in page],
+                           next_cursor=_encode_cursor(page[-1]) if more else None)
+
+
+def _encode_cursor(last: Declaration) -> str:
+    raw = f"{last.accepted_at.isoformat()}|{last.mrn}".encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def _decode_cursor(cursor: str | None) -> tuple[datetime, str] | None:
+    if cursor is None:
+        return None
+    try:
+        at, mrn = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
+        return datetime.fromisoformat(at), mrn
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise DomainError("the cursor is not one this API issued", code="request.cursor",
+                          pointer="/cursor") from exc
+
+
+@router.get("/{mrn}", response_model=DeclarationOut, responses=ERRORS,
+            summary="Read one declaration")
+def get_declaration(mrn: str, services: Services, party: CurrentParty) -> DeclarationOut:
+    return _out(queries.get_declaration(services, MRN(mrn.upper()), party))
+
+
+@router.post("/{mrn}/amendments", response_model=DeclarationOut, responses=ERRORS,
+             summary="Amend a declaration (full replacement)")
+async def amend_declaration(
+    mrn: str, request: Request, body: DeclarationIn, services: Services, party: TraderSide,
+    if_match: Annotated[str | None, Header()] = None,
+) -> DeclarationOut:
+    """Replace the whole content before release; re-validated; the version goes up by one."""
+    submission = await _submission(request, body)
+    declaration = await run_in_threadpool(amendment.amend, services, MRN(mrn.upper()),
+                                          submission, party, _version_header(if_match))
+    return _out(declaration)
+
+
+@router.post("/{mrn}/invalidation", response_model=DeclarationOut, responses=ERRORS,
+             summary="Invalidate a declaration")
+def invalidate_declaration(
+    mrn: str, body: InvalidationIn, services: Services, party: TraderSide,
+    if_match: Annotated[str | None, Header()] = None,
+) -> DeclarationOut:
+    return _out(amendment.invalidate(services, MRN(mrn.upper()), party, body.reason,
+                                     _version_header(if_match)))
+
+
+@router.get("/{mrn}/history", response_model=HistoryOut, responses=ERRORS,
+            summary="State changes and content versions of a declaration")
+def declaration_history(mrn: str, services: Services, party: CurrentParty) -> HistoryOut:
+    entries, versions = queries.declaration_history(services, MRN(mrn.upper()), party)
+    return HistoryOut(
+        mrn=mrn.upper(),
+        entries=[HistoryEntryOut(sequence=e.sequence, event=e.event, version=e.version,
+                                 status=e.status, actor=e.actor, at=e.at, detail=e.detail)
+                 for e in entries],
+        versions=[VersionOut(version=v, created_at=at, declaration=doc)
+                  for v, at, doc in versions],
+    )

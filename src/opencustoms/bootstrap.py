@@ -1,0 +1,181 @@
+"""Composition root: the only place that picks concrete adapters.
+
+``prepare`` makes a data directory ready (migrations, demo jurisdiction pack, demo parties and
+their API keys); ``build`` wires the services on the configured database, which
+``api.app.create_app`` serves.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, text
+
+from opencustoms.adapters.db.engine import make_engine
+from opencustoms.adapters.db.migrate import current_revision, upgrade_engine
+from opencustoms.adapters.db.uow import SqlUnitOfWorkFactory
+from opencustoms.adapters.formats import cn, hs
+from opencustoms.adapters.formats.pack import demo_pack, load_pack, read_parties
+from opencustoms.domain.parties import Party, PartyId
+from opencustoms.domain.reference import Commodity, ReferenceData
+from opencustoms.services import identity
+from opencustoms.services.context import ServiceContext, SystemClock
+from opencustoms.settings import Settings
+
+
+@dataclass(slots=True)
+class PrepareReport:
+    revision: str | None
+    pack_loaded: bool
+    parties_created: list[str] = field(default_factory=list)
+    keys_issued: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        pack = "demo pack loaded" if self.pack_loaded else "reference data reused"
+        return (f"database at {self.revision}; {pack}; {len(self.parties_created)} demo parties "
+                f"created; {len(self.keys_issued)} API keys issued")
+
+
+@dataclass(slots=True)
+class Container:
+    settings: Settings
+    engine: Engine
+    services: ServiceContext
+    reference: ReferenceData
+
+    def health(self) -> dict[str, Any]:
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            database = "ok"
+        except Exception as exc:  # the health endpoint reports, it never raises
+            database = f"unavailable: {type(exc).__name__}"
+        return {
+            "status": "ok" if database == "ok" else "degraded",
+            "database": database,
+            "jurisdiction": self.reference.jurisdiction.country,
+            "commodity_codes": len(self.reference.nomenclature),
+        }
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _services(engine: Engine, reference: Callable[[], ReferenceData]) -> ServiceContext:
+    factory = SqlUnitOfWorkFactory(engine)
+    return ServiceContext(uow=factory, reader=factory.read_only, reference=reference,
+                          clock=SystemClock())
+
+
+def migrate(settings: Settings) -> str | None:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade_engine(engine)
+    finally:
+        engine.dispose()
+    return current_revision(settings.database_url)
+
+
+def prepare(settings: Settings) -> PrepareReport:
+    """Migrate, load the demo pack into an empty store, create the demo parties and keys.
+
+    Idempotent: a second run reuses what exists and issues keys only for demo parties that have
+    none in the keys file."""
+    revision = migrate(settings)
+    engine = make_engine(settings.database_url)
+    try:
+        factory = SqlUnitOfWorkFactory(engine)
+        with factory() as uow:
+            pack_loaded = uow.reference.commodity_count() == 0
+            if pack_loaded:
+                uow.reference.replace_pack(load_pack())
+                uow.commit()
+        report = PrepareReport(revision, pack_loaded)
+        services = _services(engine, lambda: load_pack())
+        _seed_demo_parties(services, settings.api_keys_file, report)
+    finally:
+        engine.dispose()
+    return report
+
+
+def _seed_demo_parties(services: ServiceContext, keys_file: Path, report: PrepareReport) -> None:
+    keys: dict[str, str] = json.loads(keys_file.read_text()) if keys_file.exists() else {}
+    for party in read_parties(demo_pack()):
+        with services.reader() as uow:
+            exists = uow.parties.get(party.id) is not None
+        if not exists:
+            identity.register_party(services, party)
+            report.parties_created.append(party.id)
+        if party.id not in keys:
+            keys[party.id] = identity.issue_api_key(services, party.id)
+            report.keys_issued.append(party.id)
+    if report.keys_issued or not keys_file.exists():
+        keys_file.write_text(json.dumps(keys, indent=2) + "\n")
+        os.chmod(keys_file, 0o600)
+
+
+def build(settings: Settings) -> Container:
+    """Wire the services on the configured (already prepared) database."""
+    engine = make_engine(settings.database_url)
+    factory = SqlUnitOfWorkFactory(engine)
+    with factory.read_only() as uow:
+        reference = uow.reference.load()
+    return Container(settings, engine, _services(engine, lambda: reference), reference)
+
+
+def import_nomenclature(settings: Settings, kind: str, source: Path, *, year: int,
+                        progress: Callable[[int], None] | None = None) -> int:
+    """Stream a public nomenclature (``hs`` CSV or ``cn`` JSON folder) into the store."""
+    rows = hs.read_hs_csv(source) if kind == "hs" else cn.read_cn_json(source, year)
+    if progress is not None:
+        rows = _counted(rows, progress)
+    migrate(settings)
+    engine = make_engine(settings.database_url)
+    try:
+        with SqlUnitOfWorkFactory(engine)() as uow:
+            count = uow.reference.upsert_commodities(rows)
+            uow.commit()
+    finally:
+        engine.dispose()
+    return count
+
+
+def _counted(rows: Iterator[Commodity], progress: Callable[[int], None]) -> Iterator[Commodity]:
+    for done, row in enumerate(rows, start=1):
+        if done % 1000 == 0:
+            progress(done)
+        yield row
+
+
+def _no_reference() -> ReferenceData:
+    raise RuntimeError("party administration does not read reference data")
+
+
+def _with_services(settings: Settings) -> tuple[Engine, ServiceContext]:
+    engine = make_engine(settings.database_url)
+    return engine, _services(engine, _no_reference)
+
+
+def create_party(settings: Settings, party: Party) -> str:
+    """Register ``party`` and issue its first API key."""
+    migrate(settings)
+    engine, services = _with_services(settings)
+    try:
+        identity.register_party(services, party)
+        return identity.issue_api_key(services, party.id)
+    finally:
+        engine.dispose()
+
+
+def create_key(settings: Settings, party_id: PartyId) -> str:
+    engine, services = _with_services(settings)
+    try:
+        return identity.issue_api_key(services, party_id)
+    finally:
+        engine.dispose()

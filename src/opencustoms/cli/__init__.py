@@ -1,0 +1,1 @@
+"""The ``opencustoms`` command line."""

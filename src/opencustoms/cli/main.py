@@ -1,0 +1,128 @@
+"""``opencustoms``: serve, migrate, import reference data, manage parties and keys.
+
+Each command ends with a one-line summary; ``--json`` prints one JSON object instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import opencustoms.bootstrap as bootstrap
+from opencustoms.domain.parties import Party, PartyId, Role
+from opencustoms.settings import Settings
+
+
+def _emit(args: argparse.Namespace, summary: str, data: dict[str, Any]) -> None:
+    print(json.dumps(data, default=str) if args.json else summary)
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    report = bootstrap.prepare(settings)
+    print(f"data directory {settings.data_dir}; demo API keys in {settings.api_keys_file}")
+    print(report.summary())
+    uvicorn.run("opencustoms.api.app:create_app", factory=True, host=args.host, port=args.port,
+                workers=args.workers, log_level="info")
+    return 0
+
+
+def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    revision = bootstrap.migrate(settings)
+    _emit(args, f"database at revision {revision}", {"revision": revision})
+    return 0
+
+
+def _reference_import(args: argparse.Namespace, settings: Settings) -> int:
+    count = bootstrap.import_nomenclature(settings, args.kind, Path(args.file), year=args.year,
+                                          progress=None if args.json else _progress)
+    _emit(args, f"imported {count} {args.kind} nomenclature nodes from {args.file}",
+          {"kind": args.kind, "file": args.file, "imported": count})
+    return 0
+
+
+def _progress(done: int) -> None:
+    print(f"\r  {done} rows", end="", file=sys.stderr, flush=True)
+
+
+def _party_create(args: argparse.Namespace, settings: Settings) -> int:
+    party = Party(PartyId(args.id), args.name, args.country,
+                  frozenset(Role(r) for r in args.role), aeo=args.aeo, office=args.office,
+                  represents=frozenset(PartyId(p) for p in args.represents))
+    key = bootstrap.create_party(settings, party)
+    _emit(args, f"created party {party.id} with API key {key}",
+          {"party": party.id, "api_key": key})
+    return 0
+
+
+def _key_create(args: argparse.Namespace, settings: Settings) -> int:
+    key = bootstrap.create_key(settings, PartyId(args.party))
+    _emit(args, f"API key for {args.party}: {key}", {"party": args.party, "api_key": key})
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="opencustoms", description=__doc__)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="prepare the database and serve the API")
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(handler=_serve)
+
+    db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply migrations").set_defaults(handler=_db_upgrade)
+
+    ref = sub.add_parser("reference", help="reference data")
+    ref_sub = ref.add_subparsers(dest="reference_command", required=True)
+    imp = ref_sub.add_parser("import", help="import a public nomenclature")
+    imp.add_argument("kind", choices=["hs", "cn"])
+    imp.add_argument("file", help="HS CSV file, or the folder with the EU CN JSON files")
+    imp.add_argument("--year", type=int, default=2026, help="CN edition (cn only)")
+    imp.set_defaults(handler=_reference_import)
+
+    party = sub.add_parser("party", help="parties").add_subparsers(dest="party_command",
+                                                                   required=True)
+    create = party.add_parser("create", help="create a party and its first API key")
+    create.add_argument("id")
+    create.add_argument("name")
+    create.add_argument("--role", action="append", required=True,
+                        choices=[r.value for r in Role])
+    create.add_argument("--country", default="XX")
+    create.add_argument("--aeo", action="store_true")
+    create.add_argument("--office")
+    create.add_argument("--represents", action="append", default=[])
+    create.set_defaults(handler=_party_create)
+
+    key = sub.add_parser("key", help="API keys").add_subparsers(dest="key_command",
+                                                                required=True)
+    key_create = key.add_parser("create", help="issue a new API key for a party")
+    key_create.add_argument("party")
+    key_create.set_defaults(handler=_key_create)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    settings = Settings.from_env()
+    if getattr(args, "host", None) is None and args.command == "serve":
+        args.host = settings.host
+    if getattr(args, "port", None) is None and args.command == "serve":
+        args.port = settings.port
+    try:
+        code: int = args.handler(args, settings)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""Amend or invalidate a registered declaration (UCC art. 173 and 174).
+
+An amendment replaces the whole content, is validated again like a lodgement, bumps the version
+and keeps the earlier versions in the history. MRN, LRN, declarant and declaration type cannot
+change: they identify the declaration. Both use cases lock optimistically on the version read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from opencustoms.domain.declaration import Declaration, DeclarationContent
+from opencustoms.domain.errors import Problem, RuleViolations, StaleVersion
+from opencustoms.domain.mrn import MRN
+from opencustoms.domain.parties import Party
+from opencustoms.domain.workflow import Action, transition
+from opencustoms.services.access import require_declarant_side, require_visible
+from opencustoms.services.context import ServiceContext
+from opencustoms.services.lodgement import Submission
+from opencustoms.validation.engine import validate
+from opencustoms.validation.registry import RuleContext
+
+
+def _identity_problems(old: DeclarationContent, new: DeclarationContent) -> Iterator[Problem]:
+    """AM501-AM503: an amendment may not change what identifies the declaration."""
+    if new.lrn != old.lrn:
+        yield Problem("AM501", "/lrn", f"the LRN of an amendment must stay {old.lrn}")
+    if new.declarant != old.declarant:
+        yield Problem("AM502", "/declarant",
+                      f"the declarant of an amendment must stay {old.declarant}")
+    if new.type != old.type:
+        yield Problem("AM503", "/type",
+                      f"the declaration type cannot change from {old.type.value}")
+
+
+def _check_version(declaration: Declaration, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != declaration.version:
+        raise StaleVersion(
+            f"declaration {declaration.mrn} is at version {declaration.version}, "
+            f"not {expected_version}",
+            pointer="",
+        )
+
+
+def amend(ctx: ServiceContext, mrn: MRN, submission: Submission, actor: Party,
+          expected_version: int | None = None) -> Declaration:
+    """Replace the content of ``mrn`` with ``submission`` after full re-validation."""
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        declaration = require_visible(actor, uow.declarations.get(mrn), mrn)
+        require_declarant_side(actor, declaration)
+        _check_version(declaration, expected_version)
+        transition(declaration.status, Action.AMEND)  # 409 before any validation work
+        problems = list(_identity_problems(declaration.content, submission.content))
+        problems += validate(RuleContext(submission.content, ctx.reference(), now.date(), actor))
+        if problems:
+            raise RuleViolations(sorted(problems, key=lambda p: (p.pointer, p.code)))
+        read_version = declaration.version
+        declaration.amend(submission.content, at=now, actor=actor.id,
+                          payload_sha256=submission.payload_sha256)
+        uow.declarations.save(declaration, expected_version=read_version,
+                              content_sha256=submission.content_sha256,
+                              document=submission.document)
+        uow.commit()
+    return declaration
+
+
+def invalidate(ctx: ServiceContext, mrn: MRN, actor: Party, reason: str,
+               expected_version: int | None = None) -> Declaration:
+    """Invalidate ``mrn`` at the declarant's request, before release."""
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        declaration = require_visible(actor, uow.declarations.get(mrn), mrn)
+        require_declarant_side(actor, declaration)
+        _check_version(declaration, expected_version)
+        read_version = declaration.version
+        declaration.invalidate(at=now, actor=actor.id, reason=reason)
+        uow.declarations.save(declaration, expected_version=read_version)
+        uow.commit()
+    return declaration

@@ -1,0 +1,30 @@
+"""What every use case needs: a unit-of-work factory, the reference data and a clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from opencustoms.domain.reference import ReferenceData
+from opencustoms.services.ports import UnitOfWork
+
+
+class SystemClock:
+    """The real clock, in UTC."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceContext:
+    """Dependencies shared by the use cases; built once by ``bootstrap``.
+
+    ``reader`` gives units of work for pure reads (they never wait for writers); use cases that
+    write use ``uow``."""
+
+    uow: Callable[[], UnitOfWork]
+    reader: Callable[[], UnitOfWork]
+    reference: Callable[[], ReferenceData]
+    clock: SystemClock

@@ -1,0 +1,104 @@
+"""Lodge a declaration: idempotency, format-logical control, registration under an MRN.
+
+DESIGN.md §4. A lodgement either registers the declaration (committed before the caller is
+told) or rejects it with every rule violation at once, changing nothing but the rejection log.
+Re-sending the same LRN with the same content returns the registered declaration; the same LRN
+with different content is a conflict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from opencustoms.domain.declaration import Declaration, DeclarationContent
+from opencustoms.domain.errors import LrnReused, RuleViolations
+from opencustoms.domain.mrn import new_mrn
+from opencustoms.domain.parties import Party
+from opencustoms.services.context import ServiceContext
+from opencustoms.services.ports import DuplicateDeclaration
+from opencustoms.validation.engine import validate
+from opencustoms.validation.registry import RuleContext
+
+MRN_ATTEMPTS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """A declaration as received: the parsed content, its JSON document and hashes."""
+
+    content: DeclarationContent
+    document: dict[str, Any]
+    payload_sha256: str
+    content_sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class LodgementResult:
+    declaration: Declaration
+    created: bool
+
+
+def lodge(ctx: ServiceContext, submission: Submission, actor: Party) -> LodgementResult:
+    """Register ``submission`` for ``actor`` or raise RuleViolations / LrnReused."""
+    received_at = ctx.clock.now()
+    content = submission.content
+    if actor.may_act_for(content.declarant):
+        earlier = _replay(ctx, submission)
+        if earlier is not None:
+            return earlier
+    problems = validate(RuleContext(content, ctx.reference(), received_at.date(), actor))
+    if problems:
+        with ctx.uow() as uow:
+            uow.rejections.record(declarant=content.declarant, lrn=content.lrn,
+                                  received_at=received_at,
+                                  payload_sha256=submission.payload_sha256, problems=problems)
+            uow.commit()
+        raise RuleViolations(problems)
+    return _register(ctx, submission, actor, received_at)
+
+
+def _replay(ctx: ServiceContext, submission: Submission) -> LodgementResult | None:
+    """The earlier registration of the same (declarant, LRN), if there is one."""
+    with ctx.reader() as uow:
+        found = uow.declarations.find_by_lrn(submission.content.declarant,
+                                             submission.content.lrn)
+    if found is None:
+        return None
+    declaration, content_sha256 = found
+    if content_sha256 != submission.content_sha256:
+        raise LrnReused(
+            f"LRN {submission.content.lrn} was already used by this declarant for declaration "
+            f"{declaration.mrn} with different content",
+            pointer="/lrn",
+        )
+    return LodgementResult(declaration, created=False)
+
+
+def _register(ctx: ServiceContext, submission: Submission, actor: Party,
+              received_at: datetime) -> LodgementResult:
+    country = ctx.reference().jurisdiction.country
+    for _ in range(MRN_ATTEMPTS):
+        accepted_at = ctx.clock.now()
+        declaration = Declaration.accept(
+            new_mrn(accepted_at, country, submission.content.type.value),
+            submission.content,
+            received_at=received_at,
+            accepted_at=accepted_at,
+            payload_sha256=submission.payload_sha256,
+            actor=actor.id,
+        )
+        try:
+            with ctx.uow() as uow:
+                uow.declarations.add(declaration, content_sha256=submission.content_sha256,
+                                     document=submission.document)
+                uow.commit()
+            return LodgementResult(declaration, created=True)
+        except DuplicateDeclaration:
+            # Either a concurrent lodgement of the same LRN won the race, or (astronomically
+            # rarely) the random MRN serial was taken: replay answers the first case.
+            earlier = _replay(ctx, submission)
+            if earlier is not None:
+                return earlier
+    raise RuntimeError("could not allocate a unique MRN")  # pragma: no cover
