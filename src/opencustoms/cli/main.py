@@ -46,6 +46,20 @@ def _reference_import(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _reference_rules(args: argparse.Namespace, settings: Settings) -> int:
+    from opencustoms.validation.engine import catalogue
+
+    rules = catalogue()
+    if args.json:
+        print(json.dumps([{"code": r.code, "family": r.family.value, "name": r.name,
+                           "message": r.message} for r in rules]))
+        return 0
+    print("| code | family | message |\n| --- | --- | --- |")
+    for r in rules:
+        print(f"| {r.code} | {r.family.value} | {r.message.replace('|', '/')} |")
+    return 0
+
+
 def _progress(done: int) -> None:
     print(f"\r  {done} rows", end="", file=sys.stderr, flush=True)
 
@@ -87,6 +101,9 @@ def parser() -> argparse.ArgumentParser:
     imp.add_argument("file", help="HS CSV file, or the folder with the EU CN JSON files")
     imp.add_argument("--year", type=int, default=2026, help="CN edition (cn only)")
     imp.set_defaults(handler=_reference_import)
+
+    ref_sub.add_parser("rules", help="print the rule catalogue as a Markdown table").set_defaults(
+        handler=_reference_rules)
 
     party = sub.add_parser("party", help="parties").add_subparsers(dest="party_command",
                                                                    required=True)

@@ -4,6 +4,9 @@ The declaration row holds the current content as a JSON document (``content_to_j
 aggregate's content, so the aggregate always rebuilds exactly); ``declaration_versions`` keeps
 each document as it was submitted. Writes use optimistic locking on ``version``; history rows
 come from the aggregate's pending events and are written in the caller's transaction.
+
+Lodgement is the hot path, so statements are Core statements built once (SQLAlchemy then reuses
+their compiled form) and executed at once, without the ORM's deferred flush.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import Row, and_, bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
@@ -27,6 +30,7 @@ from opencustoms.adapters.db.tables import (
     DeclarationPartyRow,
     DeclarationRow,
     DeclarationVersionRow,
+    table_of,
 )
 from opencustoms.adapters.formats.declaration_json import content_from_json, content_to_json
 from opencustoms.domain.declaration import LRN, Declaration, DeclarationContent
@@ -37,14 +41,31 @@ from opencustoms.domain.parties import PartyId
 from opencustoms.domain.workflow import Status
 from opencustoms.services.ports import DeclarationQuery, DuplicateDeclaration, HistoryEntry
 
+DECLARATIONS = table_of(DeclarationRow)
+ITEMS = table_of(DeclarationItemRow)
+PARTIES = table_of(DeclarationPartyRow)
+VERSIONS = table_of(DeclarationVersionRow)
+HISTORY = table_of(DeclarationHistoryRow)
+D = DECLARATIONS.c
+
+_INSERT_DECLARATION = insert(DECLARATIONS).returning(D.id)
+_INSERT_ITEMS = insert(ITEMS)
+_INSERT_PARTIES = insert(PARTIES)
+_INSERT_VERSION = insert(VERSIONS)
+_INSERT_HISTORY = insert(HISTORY)
+_BY_MRN = select(DECLARATIONS).where(D.mrn == bindparam("mrn"))
+_BY_LRN = select(DECLARATIONS).where(D.declarant == bindparam("declarant"),
+                                     D.lrn == bindparam("lrn"))
+_LAST_SEQUENCE = select(func.max(HISTORY.c.sequence)).where(
+    HISTORY.c.declaration_id == bindparam("declaration_id"))
 _EVENT_BASE_FIELDS = frozenset(f.name for f in dataclasses.fields(Event))
 
 
 class SqlDeclarationRepository:
     """:class:`~opencustoms.services.ports.DeclarationRepository` on SQLAlchemy.
 
-    Every method executes its statements at once (no deferred ORM flush): when ``add`` returns,
-    the rows are in the transaction, and a duplicate has already raised.
+    Every method executes its statements at once: when ``add`` returns, the rows are in the
+    transaction, and a duplicate has already raised.
     """
 
     def __init__(self, session: Session) -> None:
@@ -71,8 +92,7 @@ class SqlDeclarationRepository:
             "document": content_to_json(content),
         }
         try:
-            declaration_id = self._session.execute(
-                insert(DeclarationRow).values(row).returning(DeclarationRow.id)).scalar_one()
+            declaration_id = self._session.execute(_INSERT_DECLARATION, row).scalar_one()
         except IntegrityError as error:
             duplicate = _duplicate(error, declaration)
             if duplicate is None:
@@ -90,7 +110,7 @@ class SqlDeclarationRepository:
         rewritten. Raises :class:`StaleVersion` when the stored version moved on (or the MRN
         is unknown): nothing is written then.
         """
-        at = max((event.at for event in declaration.events), default=datetime.now(UTC))
+        at = max((event.at for event in declaration.events), default=None) or datetime.now(UTC)
         values: dict[str, Any] = {
             "status": declaration.status.value, "version": declaration.version,
             "updated_at": at, "payload_sha256": declaration.payload_sha256,
@@ -98,42 +118,38 @@ class SqlDeclarationRepository:
         }
         if content_sha256 is not None:
             values["content_sha256"] = content_sha256
-        statement = (
-            update(DeclarationRow)
-            .where(DeclarationRow.mrn == declaration.mrn,
-                   DeclarationRow.version == expected_version)
-            .values(values)
-            .returning(DeclarationRow.id)
-            .execution_options(synchronize_session=False)
-        )
+        statement = (update(DECLARATIONS)
+                     .where(D.mrn == declaration.mrn, D.version == expected_version)
+                     .values(values).returning(D.id))
         declaration_id = self._session.execute(statement).scalar_one_or_none()
         if declaration_id is None:
             raise StaleVersion(
                 f"declaration {declaration.mrn} is no longer at version {expected_version}")
         if document is not None:
-            for table in (DeclarationItemRow, DeclarationPartyRow):
-                self._session.execute(delete(table).where(table.declaration_id == declaration_id))
+            for table in (ITEMS, PARTIES):
+                self._session.execute(delete(table).where(table.c.declaration_id ==
+                                                          declaration_id))
             self._write_lookup_rows(declaration_id, declaration.content)
             self._write_version(declaration_id, declaration, at, document)
         last = self._session.execute(
-            select(func.max(DeclarationHistoryRow.sequence))
-            .where(DeclarationHistoryRow.declaration_id == declaration_id)).scalar_one()
+            _LAST_SEQUENCE, {"declaration_id": declaration_id}).scalar_one()
         self._write_history(declaration_id, declaration, first_sequence=(last or 0) + 1)
 
     def _write_lookup_rows(self, declaration_id: int, content: DeclarationContent) -> None:
         items = [{"declaration_id": declaration_id, "sequence": item.sequence,
                   "commodity_code": item.commodity_code} for item in content.items]
         if items:
-            self._session.execute(insert(DeclarationItemRow), items)
+            self._session.execute(_INSERT_ITEMS, items)
         parties = [{"declaration_id": declaration_id, "party_id": party}
                    for party in sorted(content.party_ids())]
-        self._session.execute(insert(DeclarationPartyRow), parties)
+        self._session.execute(_INSERT_PARTIES, parties)
 
     def _write_version(self, declaration_id: int, declaration: Declaration, at: datetime,
                        document: dict[str, Any]) -> None:
-        self._session.execute(insert(DeclarationVersionRow).values(
-            declaration_id=declaration_id, version=declaration.version, created_at=at,
-            payload_sha256=declaration.payload_sha256, document=document))
+        self._session.execute(_INSERT_VERSION, {
+            "declaration_id": declaration_id, "version": declaration.version,
+            "created_at": at, "payload_sha256": declaration.payload_sha256,
+            "document": document})
 
     def _write_history(self, declaration_id: int, declaration: Declaration, *,
                        first_sequence: int) -> None:
@@ -144,17 +160,17 @@ class SqlDeclarationRepository:
             for offset, event in enumerate(declaration.events)
         ]
         if rows:
-            self._session.execute(insert(DeclarationHistoryRow), rows)
+            self._session.execute(_INSERT_HISTORY, rows)
         declaration.events.clear()
 
     # --- reads ----------------------------------------------------------------------------
 
     def get(self, mrn: MRN) -> Declaration | None:
-        row = self._one(DeclarationRow.mrn == mrn)
+        row = self._session.execute(_BY_MRN, {"mrn": mrn}).one_or_none()
         return None if row is None else to_declaration(row)
 
     def find_by_lrn(self, declarant: PartyId, lrn: LRN) -> tuple[Declaration, str] | None:
-        row = self._one(DeclarationRow.declarant == declarant, DeclarationRow.lrn == lrn)
+        row = self._session.execute(_BY_LRN, {"declarant": declarant, "lrn": lrn}).one_or_none()
         return None if row is None else (to_declaration(row), row.content_sha256)
 
     def list(self, query: DeclarationQuery) -> Sequence[Declaration]:
@@ -165,70 +181,54 @@ class SqlDeclarationRepository:
         """
         if query.limit <= 0:
             return []
-        statement = (
-            select(DeclarationRow)
-            .where(*_conditions(query))
-            .order_by(DeclarationRow.accepted_at, DeclarationRow.mrn)
-            .limit(query.limit)
-            .execution_options(populate_existing=True)
-        )
-        rows = self._session.scalars(statement)
-        return [to_declaration(row) for row in rows]
+        statement = (select(DECLARATIONS).where(*_conditions(query))
+                     .order_by(D.accepted_at, D.mrn).limit(query.limit))
+        return [to_declaration(row) for row in self._session.execute(statement)]
 
     def history(self, mrn: MRN) -> Sequence[HistoryEntry]:
-        rows = self._session.scalars(
-            select(DeclarationHistoryRow)
-            .join(DeclarationRow, DeclarationRow.id == DeclarationHistoryRow.declaration_id)
-            .where(DeclarationRow.mrn == mrn)
-            .order_by(DeclarationHistoryRow.sequence))
+        h = HISTORY.c
+        rows = self._session.execute(
+            select(h.sequence, h.event, h.version, h.status, h.actor, h.at, h.detail)
+            .join_from(HISTORY, DECLARATIONS, D.id == h.declaration_id)
+            .where(D.mrn == mrn).order_by(h.sequence))
         return [HistoryEntry(r.sequence, r.event, r.version, r.status, r.actor, r.at,
                              dict(r.detail)) for r in rows]
 
     def versions(self, mrn: MRN) -> Sequence[tuple[int, datetime, dict[str, Any]]]:
+        v = VERSIONS.c
         rows = self._session.execute(
-            select(DeclarationVersionRow.version, DeclarationVersionRow.created_at,
-                   DeclarationVersionRow.document)
-            .join(DeclarationRow, DeclarationRow.id == DeclarationVersionRow.declaration_id)
-            .where(DeclarationRow.mrn == mrn)
-            .order_by(DeclarationVersionRow.version))
-        return [(version, created_at, document) for version, created_at, document in rows]
-
-    def _one(self, *conditions: ColumnElement[bool]) -> DeclarationRow | None:
-        # populate_existing: rows changed by UPDATE statements in this session must not be
-        # served stale from the identity map.
-        statement = select(DeclarationRow).where(*conditions)
-        return self._session.scalars(
-            statement.execution_options(populate_existing=True)).one_or_none()
+            select(v.version, v.created_at, v.document)
+            .join_from(VERSIONS, DECLARATIONS, D.id == v.declaration_id)
+            .where(D.mrn == mrn).order_by(v.version))
+        return [(r.version, r.created_at, r.document) for r in rows]
 
 
 def _conditions(query: DeclarationQuery) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if query.visible_to is not None:
-        conditions.append(DeclarationRow.id.in_(
-            select(DeclarationPartyRow.declaration_id)
-            .where(DeclarationPartyRow.party_id == query.visible_to)))
+        conditions.append(D.id.in_(select(PARTIES.c.declaration_id)
+                                   .where(PARTIES.c.party_id == query.visible_to)))
     if query.status is not None:
-        conditions.append(DeclarationRow.status == query.status.value)
+        conditions.append(D.status == query.status.value)
     if query.type is not None:
-        conditions.append(DeclarationRow.type == query.type.value)
+        conditions.append(D.type == query.type.value)
     if query.accepted_from is not None:
-        conditions.append(DeclarationRow.accepted_at >= query.accepted_from)
+        conditions.append(D.accepted_at >= query.accepted_from)
     if query.accepted_to is not None:
-        conditions.append(DeclarationRow.accepted_at < query.accepted_to)
+        conditions.append(D.accepted_at < query.accepted_to)
     if query.commodity_code:
         conditions.append(exists().where(
-            DeclarationItemRow.declaration_id == DeclarationRow.id,
-            DeclarationItemRow.commodity_code.startswith(query.commodity_code, autoescape=True)))
+            ITEMS.c.declaration_id == D.id,
+            ITEMS.c.commodity_code.startswith(query.commodity_code, autoescape=True)))
     if query.after is not None:
         accepted_at, mrn = query.after
-        conditions.append(or_(
-            DeclarationRow.accepted_at > accepted_at,
-            and_(DeclarationRow.accepted_at == accepted_at, DeclarationRow.mrn > mrn)))
+        conditions.append(or_(D.accepted_at > accepted_at,
+                              and_(D.accepted_at == accepted_at, D.mrn > mrn)))
     return conditions
 
 
-def to_declaration(row: DeclarationRow) -> Declaration:
-    """Rebuild the aggregate from its row; it has no pending events."""
+def to_declaration(row: Row[Any]) -> Declaration:
+    """Rebuild the aggregate from a ``declarations`` row; it has no pending events."""
     return Declaration(
         mrn=MRN(row.mrn),
         content=content_from_json(row.document),

@@ -10,19 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from sqlalchemy import Executable, Table, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from opencustoms.adapters.db.tables import (
-    Base,
     CodeListEntryRow,
     CommodityRow,
     ExchangeRateRow,
     JurisdictionRow,
     OfficeRow,
+    table_of,
 )
 from opencustoms.domain.reference import (
     CodeListEntry,
@@ -58,7 +58,7 @@ class SqlReferenceRepository:
             raise ReferenceDataMissing("no jurisdiction in the store; load a pack first")
         data = ReferenceData(Jurisdiction(jurisdiction.country, jurisdiction.name,
                                           jurisdiction.currency))
-        entries = _table(CodeListEntryRow)
+        entries = table_of(CodeListEntryRow)
         for row in self._stream(entries, "list", "code", "valid_from"):
             data.add_entries(row.list, [CodeListEntry(
                 row.code, row.description, Validity(row.valid_from, row.valid_to),
@@ -66,14 +66,14 @@ class SqlReferenceRepository:
         data.add_commodities(
             Commodity(row.code, row.description, row.parent, row.declarable,
                       Validity(row.valid_from, row.valid_to), row.supplementary_unit, row.source)
-            for row in self._stream(_table(CommodityRow), "code", "valid_from"))
+            for row in self._stream(table_of(CommodityRow), "code", "valid_from"))
         data.add_offices(
             Office(row.code, row.name, row.country, frozenset(row.roles),
                    Validity(row.valid_from, row.valid_to))
-            for row in self._stream(_table(OfficeRow), "code", "valid_from"))
+            for row in self._stream(table_of(OfficeRow), "code", "valid_from"))
         data.add_exchange_rates(
             ExchangeRate(row.currency, row.rate, Validity(row.valid_from, row.valid_to))
-            for row in self._stream(_table(ExchangeRateRow), "currency", "valid_from"))
+            for row in self._stream(table_of(ExchangeRateRow), "currency", "valid_from"))
         return data
 
     def commodity_count(self) -> int:
@@ -115,7 +115,7 @@ class SqlReferenceRepository:
 
     def upsert_code_list(self, list_name: str, entries: Iterable[CodeListEntry], *,
                          batch: int = DEFAULT_BATCH) -> int:
-        return self._upsert(_table(CodeListEntryRow), entries, batch, lambda e: {
+        return self._upsert(table_of(CodeListEntryRow), entries, batch, lambda e: {
             "list": list_name, "code": e.code, "description": e.description,
             "valid_from": e.validity.start, "valid_to": e.validity.end,
             "attributes": dict(e.attributes)})
@@ -123,20 +123,20 @@ class SqlReferenceRepository:
     def upsert_commodities(self, commodities: Iterable[Commodity], *,
                            batch: int = DEFAULT_BATCH) -> int:
         """Insert or update nomenclature nodes, ``batch`` rows per statement; returns the count."""
-        return self._upsert(_table(CommodityRow), commodities, batch, lambda c: {
+        return self._upsert(table_of(CommodityRow), commodities, batch, lambda c: {
             "code": c.code, "description": c.description, "parent": c.parent,
             "declarable": c.declarable, "valid_from": c.validity.start,
             "valid_to": c.validity.end, "supplementary_unit": c.supplementary_unit,
             "source": c.source})
 
     def upsert_offices(self, offices: Iterable[Office], *, batch: int = DEFAULT_BATCH) -> int:
-        return self._upsert(_table(OfficeRow), offices, batch, lambda o: {
+        return self._upsert(table_of(OfficeRow), offices, batch, lambda o: {
             "code": o.code, "name": o.name, "country": o.country, "roles": sorted(o.roles),
             "valid_from": o.validity.start, "valid_to": o.validity.end})
 
     def upsert_exchange_rates(self, rates: Iterable[ExchangeRate], *,
                               batch: int = DEFAULT_BATCH) -> int:
-        return self._upsert(_table(ExchangeRateRow), rates, batch, lambda r: {
+        return self._upsert(table_of(ExchangeRateRow), rates, batch, lambda r: {
             "currency": r.currency, "rate": r.rate, "valid_from": r.validity.start,
             "valid_to": r.validity.end})
 
@@ -151,10 +151,6 @@ class SqlReferenceRepository:
             self._session.execute(statement, rows)
             written += len(rows)
         return written
-
-
-def _table(model: type[Base]) -> Table:
-    return cast(Table, model.__table__)
 
 
 def _upsert_statement(dialect: str, table: Table) -> Executable:

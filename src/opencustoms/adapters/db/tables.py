@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
-from sqlalchemy import Date, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, MetaData, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from opencustoms.adapters.db.types import JSON_DOCUMENT, SURROGATE_KEY, ExactDecimal, UtcDateTime
@@ -244,3 +244,8 @@ class LodgementRejectionRow(Base):
 
 
 metadata = Base.metadata
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a mapped class, for statements that bypass the ORM unit of work."""
+    return cast(Table, model.__table__)

@@ -1,0 +1,60 @@
+"""The ``opencustoms`` command line on a real data directory."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from opencustoms.cli.main import main
+from tests.dbutil import fresh_database_url
+
+pytestmark = pytest.mark.db
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("OPENCUSTOMS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("OPENCUSTOMS_DATABASE_URL", fresh_database_url(tmp_path))
+    return tmp_path
+
+
+def _json_out(capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+    result: dict[str, object] = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    return result
+
+
+def test_db_upgrade_reports_the_revision(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--json", "db", "upgrade"]) == 0
+    assert _json_out(capsys) == {"revision": "0001"}
+
+
+def test_party_create_returns_a_working_key_and_key_create_another(
+        env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--json", "party", "create", "XX100000000009", "Gamma Foods",
+                 "--role", "trader"]) == 0
+    first = _json_out(capsys)
+    assert first["party"] == "XX100000000009"
+    assert str(first["api_key"]).startswith("oc_")
+    assert main(["--json", "key", "create", "XX100000000009"]) == 0
+    second = _json_out(capsys)
+    assert second["api_key"] != first["api_key"]
+
+
+def test_key_for_an_unknown_party_is_a_clear_error(
+        env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["db", "upgrade"])
+    assert main(["key", "create", "XX199999999999"]) == 2
+    assert "unknown party XX199999999999" in capsys.readouterr().err
+
+
+@pytest.mark.shared_data
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data is absent")
+def test_hs_import_streams_the_wco_nomenclature_into_the_store(
+        env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    csv = SHARED / "hs" / "hs2022-harmonized-system.csv"
+    assert main(["--json", "reference", "import", "hs", str(csv)]) == 0
+    assert _json_out(capsys)["imported"] == 6936
