@@ -30,8 +30,10 @@ class Api:
         """``Authorization: Bearer`` for the demo party ``party``."""
         return {"Authorization": f"Bearer {self.keys[party]}"}
 
-    def lodge(self, document: dict[str, Any], party: str, **kwargs: Any) -> httpx.Response:
-        return self.client.post(DECLARATIONS, json=document, headers=self.auth(party), **kwargs)
+    def lodge(self, document: dict[str, Any], party: str,
+              headers: dict[str, str] | None = None) -> httpx.Response:
+        return self.client.post(DECLARATIONS, json=document,
+                                headers={**self.auth(party), **(headers or {})})
 
     def post_raw(self, path: str, body: bytes, party: str,
                  content_type: str = "application/json") -> httpx.Response:

@@ -1,0 +1,712 @@
+"""Lodgement throughput through the real HTTP server, against a baseline in the same run.
+
+``make bench`` (or ``.venv/bin/python bench/lodge.py``) prepares a fresh SQLite data directory
+(migrations, demo pack, demo parties and keys), starts uvicorn with two workers on a free
+loopback port serving ``bench.app:create_bench_app`` (the API as ``make run`` serves it, plus a
+baseline route), and drives it from this process with a small asyncio HTTP/1.1 client over
+keep-alive connections. Three scenarios, each warmed up and then measured, in several rounds
+whose order rotates:
+
+- ``baseline``: ``POST /api/bench/baseline``, a minimal JSON document inserted into a small
+  table of the same database by the same stack (middleware, authentication, unit of work);
+- ``lodge-1``: ``POST /api/v1/declarations`` with the 1-item import example, a new LRN each time;
+- ``lodge-10``: the same with 10 goods items (sequences 1..10, prices adding up to the invoice).
+
+Every response must be 201, and afterwards the database must hold exactly one declaration per
+201: anything else fails the run loudly and writes nothing. Per scenario it reports requests/s,
+p50/p99 latency, the ratio to the baseline's throughput of the same round (median over rounds)
+and the peak RSS of the server's worker processes (VmHWM, reset before each measurement). The
+result goes to ``bench/results/lodge.json`` and the ``lodge`` section of ``BENCHMARKS.md``;
+``--quick`` is a short run (< 1 min) that writes ``bench/results/lodge-quick.json`` only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import copy
+import json
+import math
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+from opencustoms import bootstrap
+from opencustoms.adapters.db.engine import make_engine
+from opencustoms.settings import Settings
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO = BENCH_DIR.parent
+RESULTS = BENCH_DIR / "results"
+BENCHMARKS_MD = REPO / "BENCHMARKS.md"
+BEGIN, END = "<!-- lodge:begin -->", "<!-- lodge:end -->"
+
+APP_FACTORY = "bench.app:create_bench_app"
+BASELINE_PATH = "/api/bench/baseline"  # bench/app.py
+BASELINE_TABLE = "bench_baseline"  # bench/app.py
+LODGE_PATH = "/api/v1/declarations"
+TRADER = "XX100000000001"
+WORKERS = 2
+GOAL_RATIO = 0.5
+LRN_SLOT = "\x00LRN\x00"
+
+# A copy of ../shared/examples/declaration-import.json (that folder may be absent).
+IMPORT_EXAMPLE: dict[str, Any] = {
+    "lrn": "ACME-2026-000001",
+    "type": "IM",
+    "additional_type": "A",
+    "declarant": "XX100000000001",
+    "representative": None,
+    "importer": {"id": "XX100000000001", "name": "Acme Imports", "country": "XX"},
+    "exporter": {"name": "Shenzhen Widget Co", "country": "CN"},
+    "office_of_declaration": "XX000100",
+    "country_of_dispatch": "CN",
+    "incoterm": "FOB",
+    "invoice": {"currency": "USD", "amount": "12500.00"},
+    "freight": {"currency": "USD", "amount": "800.00"},
+    "insurance": {"currency": "USD", "amount": "50.00"},
+    "transport": {"mode_at_border": "1", "means_identity": "IMO9321483", "nationality": "PA"},
+    "items": [
+        {
+            "sequence": 1,
+            "commodity_code": "8517130000",
+            "description": "Smartphones, 128 GB",
+            "country_of_origin": "CN",
+            "procedure": "4000",
+            "additional_procedures": [],
+            "preference": "100",
+            "net_mass": "12.500",
+            "gross_mass": "15.000",
+            "supplementary_quantity": "100",
+            "packages": [{"kind": "CT", "count": 10, "marks": "ACME 1-10"}],
+            "item_price": "12500.00",
+            "valuation_method": "1",
+            "documents": [{"code": "N935", "reference": "INV-2026-118"}],
+        }
+    ],
+}
+
+# Declarable codes of the demo pack, all with a supplementary unit (NAR).
+TEN_ITEMS: list[tuple[str, str]] = [
+    ("8517130000", "Smartphones, 128 GB"),
+    ("8471300000", "Laptop computers, 14 inch"),
+    ("8528520000", "Computer monitors, 27 inch"),
+    ("8518300000", "Wireless earphones"),
+    ("8516500000", "Microwave ovens, 20 l"),
+    ("8504403000", "USB-C power supplies, 65 W"),
+    ("8523510000", "Solid-state drives, 1 TB"),
+    ("9504500000", "Video game consoles"),
+    ("9503002100", "Dolls, 30 cm"),
+    ("4202210000", "Leather handbags"),
+]
+
+
+# --- documents ------------------------------------------------------------------------------
+
+
+def one_item_document() -> dict[str, Any]:
+    return copy.deepcopy(IMPORT_EXAMPLE)
+
+
+def ten_item_document() -> dict[str, Any]:
+    """The import example with 10 goods items whose prices add up to the invoice."""
+    document = copy.deepcopy(IMPORT_EXAMPLE)
+    template = document["items"][0]
+    invoice = Decimal(document["invoice"]["amount"])
+    price = (invoice / len(TEN_ITEMS)).quantize(Decimal("0.01"))
+    items = []
+    for sequence, (code, description) in enumerate(TEN_ITEMS, start=1):
+        item = copy.deepcopy(template)
+        item.update(sequence=sequence, commodity_code=code, description=description,
+                    net_mass=f"{sequence + 1}.250", gross_mass=f"{sequence + 2}.000",
+                    supplementary_quantity=str(10 * sequence), item_price=str(price))
+        item["packages"] = [{"kind": "CT", "count": sequence, "marks": f"ACME {sequence}"}]
+        items.append(item)
+    items[-1]["item_price"] = str(invoice - price * (len(TEN_ITEMS) - 1))
+    document["items"] = items
+    assert sum(Decimal(i["item_price"]) for i in items) == invoice
+    return document
+
+
+def baseline_document() -> dict[str, Any]:
+    return {"lrn": "B", "note": "minimal JSON document"}
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    path: str
+    label: str
+    head: bytes  # the JSON body before the LRN
+    tail: bytes  # and after it
+
+    @classmethod
+    def of(cls, name: str, path: str, label: str, document: dict[str, Any]) -> Scenario:
+        document = {**document, "lrn": LRN_SLOT}
+        body = json.dumps(document, separators=(",", ":"))
+        head, tail = body.split(json.dumps(LRN_SLOT))
+        return cls(name, path, label, (head + '"').encode(), ('"' + tail).encode())
+
+    def body(self, lrn: str) -> bytes:
+        return self.head + lrn.encode() + self.tail
+
+
+SCENARIOS = [
+    Scenario.of("baseline", BASELINE_PATH, "baseline: minimal JSON insert", baseline_document()),
+    Scenario.of("lodge-1", LODGE_PATH, "lodge, 1 goods item", one_item_document()),
+    Scenario.of("lodge-10", LODGE_PATH, "lodge, 10 goods items", ten_item_document()),
+]
+
+
+# --- load generator -------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Phase:
+    """One batch of requests: latencies of the 201s, and every other answer."""
+
+    latencies: list[float] = field(default_factory=list)
+    created: int = 0
+    failures: list[tuple[int, bytes]] = field(default_factory=list)
+    elapsed: float = 0.0
+    truncated: bool = False
+
+    @property
+    def sent(self) -> int:
+        return self.created + len(self.failures)
+
+
+class Client:
+    """Keep-alive HTTP/1.1 connections to the server; deliberately minimal (the machine is
+    small and the client shares it with the server)."""
+
+    def __init__(self, port: int, api_key: str, concurrency: int) -> None:
+        self.port = port
+        self.concurrency = concurrency
+        self._head = (f"Host: 127.0.0.1:{port}\r\nAuthorization: Bearer {api_key}\r\n"
+                      "Content-Type: application/json\r\n").encode()
+        self._connections: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+
+    async def open(self) -> None:
+        for _ in range(self.concurrency):
+            self._connections.append(await asyncio.open_connection("127.0.0.1", self.port))
+
+    async def close(self) -> None:
+        for _, writer in self._connections:
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+        self._connections.clear()
+
+    async def run(self, scenario: Scenario, lrns: Iterator[str], count: int,
+                  max_seconds: float) -> Phase:
+        """Send ``count`` requests (fewer if ``max_seconds`` runs out) over all connections."""
+        phase = Phase()
+        remaining = count
+        deadline = time.perf_counter() + max_seconds
+
+        async def worker(index: int) -> None:
+            nonlocal remaining
+            reader, writer = self._connections[index]
+            path = scenario.path.encode()
+            while remaining > 0:
+                if time.perf_counter() > deadline:
+                    phase.truncated = True
+                    return
+                remaining -= 1
+                body = scenario.body(next(lrns))
+                request = (b"POST " + path + b" HTTP/1.1\r\n" + self._head
+                           + b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+                started = time.perf_counter()
+                writer.write(request)
+                status, answer, keep_alive = await _read_response(reader)
+                latency = time.perf_counter() - started
+                if status == 201:
+                    phase.created += 1
+                    phase.latencies.append(latency)
+                else:
+                    phase.failures.append((status, answer[:2000]))
+                if not keep_alive:
+                    writer.close()
+                    reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+                    self._connections[index] = (reader, writer)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(i) for i in range(len(self._connections))))
+        phase.elapsed = time.perf_counter() - started
+        return phase
+
+
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    if "content-length" not in headers:
+        raise RuntimeError(f"response without Content-Length: {head!r}")
+    body = await reader.readexactly(int(headers["content-length"]))
+    return status, body, headers.get("connection", "").lower() != "close"
+
+
+# --- server ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class Server:
+    """uvicorn with ``WORKERS`` worker processes on the prepared data directory."""
+
+    def __init__(self, data_dir: Path, port: int, log: Path) -> None:
+        self.port = port
+        self.log_path = log
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OPENCUSTOMS_")}
+        env.update(OPENCUSTOMS_DATA_DIR=str(data_dir),
+                   PYTHONPATH=os.pathsep.join(filter(None, [str(REPO),
+                                                            os.environ.get("PYTHONPATH")])))
+        self._log = log.open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", APP_FACTORY,
+             "--host", "127.0.0.1", "--port", str(port), "--workers", str(WORKERS),
+             "--no-access-log", "--log-level", "info"],
+            cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Until every worker has finished starting up and the health check answers."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"uvicorn exited with {self.process.returncode}:\n"
+                                   + self.log_path.read_text(errors="replace")[-3000:])
+            started = self.log_path.read_text(errors="replace").count(
+                "Application startup complete")
+            if started >= WORKERS and len(self.worker_pids()) == WORKERS and self._healthy():
+                return
+            time.sleep(0.2)
+        raise RuntimeError("the server did not start in time:\n"
+                           + self.log_path.read_text(errors="replace")[-3000:])
+
+    def _healthy(self) -> bool:
+        with contextlib.suppress(OSError), socket.create_connection(
+                ("127.0.0.1", self.port), timeout=2) as connection:
+            connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            return connection.recv(64).startswith(b"HTTP/1.1 200")
+        return False
+
+    def worker_pids(self) -> list[int]:
+        """The worker processes (children of the uvicorn supervisor, not the resource
+        tracker multiprocessing may start)."""
+        pids = []
+        for child in _children(self.process.pid):
+            try:
+                cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"resource_tracker" not in cmdline:
+                pids.append(child)
+        return sorted(pids)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+
+
+def _children(pid: int) -> list[int]:
+    children: list[int] = []
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError):
+                children += [int(c) for c in (task / "children").read_text().split()]
+    return children
+
+
+def _status_kb(pid: int, field_name: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field_name + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no {field_name} for process {pid}")
+
+
+def reset_peak_rss(pids: list[int]) -> bool:
+    """Reset VmHWM to the current RSS (``clear_refs`` 5, Linux >= 4.0); False if refused."""
+    try:
+        for pid in pids:
+            Path(f"/proc/{pid}/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def peak_rss_mb(pids: list[int]) -> list[float]:
+    return [_status_kb(pid, "VmHWM") / 1024 for pid in pids]
+
+
+def rss_mb(pids: list[int]) -> list[float]:
+    return [_status_kb(pid, "VmRSS") / 1024 for pid in pids]
+
+
+# --- measurement ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    requests: int
+    warmup: int
+    concurrency: int
+    rounds: int
+    max_seconds: float
+    quick: bool
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    """Nearest-rank percentile of an ascending list."""
+    if not sorted_values:
+        return math.nan
+    rank = max(1, math.ceil(p / 100 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def _lrns(prefix: str) -> Iterator[str]:
+    number = 0
+    while True:
+        number += 1
+        yield f"{prefix}{number:08d}"
+
+
+async def measure(server: Server, api_key: str, options: Options) -> dict[str, Any]:
+    """Run every scenario ``options.rounds`` times; fail at the first non-201 answer."""
+    pids = server.worker_pids()
+    rss_start = rss_mb(pids)
+    rounds: list[dict[str, dict[str, Any]]] = []
+    created = {s.name: 0 for s in SCENARIOS}
+    hwm_reset = True
+    for round_index in range(options.rounds):
+        shift = round_index % len(SCENARIOS)
+        order = SCENARIOS[shift:] + SCENARIOS[:shift]
+        results: dict[str, dict[str, Any]] = {}
+        for scenario in order:
+            client = Client(server.port, api_key, options.concurrency)
+            await client.open()
+            lrns = _lrns(f"{scenario.name.upper()}-R{round_index + 1}-")
+            try:
+                warm = await client.run(scenario, lrns, options.warmup, options.max_seconds)
+                _check(scenario, warm)
+                hwm_reset = reset_peak_rss(pids) and hwm_reset
+                phase = await client.run(scenario, lrns, options.requests, options.max_seconds)
+                _check(scenario, phase)
+            finally:
+                await client.close()
+            created[scenario.name] += warm.created + phase.created
+            latencies = sorted(phase.latencies)
+            peaks = peak_rss_mb(pids)
+            results[scenario.name] = {
+                "requests": phase.sent, "created_201": phase.created, "errors": 0,
+                "seconds": round(phase.elapsed, 3),
+                "throughput_per_s": round(phase.created / phase.elapsed, 1),
+                "p50_ms": round(percentile(latencies, 50) * 1000, 2),
+                "p99_ms": round(percentile(latencies, 99) * 1000, 2),
+                "peak_rss_mb": round(sum(peaks), 1),
+                "peak_rss_per_worker_mb": [round(p, 1) for p in peaks],
+                "truncated_by_time": phase.truncated,
+            }
+            print(f"  round {round_index + 1} {scenario.name:9} "
+                  f"{results[scenario.name]['throughput_per_s']:8.1f}/s  "
+                  f"p50 {results[scenario.name]['p50_ms']:7.2f} ms  "
+                  f"p99 {results[scenario.name]['p99_ms']:7.2f} ms  "
+                  f"RSS {results[scenario.name]['peak_rss_mb']:6.1f} MB", flush=True)
+        base = results["baseline"]["throughput_per_s"]
+        for result in results.values():
+            result["ratio"] = round(result["throughput_per_s"] / base, 3)
+        rounds.append(results)
+    return {"rounds": rounds, "created": created, "hwm_reset": hwm_reset,
+            "worker_rss_start_mb": [round(r, 1) for r in rss_start],
+            "worker_rss_end_mb": [round(r, 1) for r in rss_mb(pids)]}
+
+
+class BenchFailure(Exception):
+    pass
+
+
+def _check(scenario: Scenario, phase: Phase) -> None:
+    if phase.failures:
+        status, body = phase.failures[0]
+        raise BenchFailure(
+            f"{scenario.name}: {len(phase.failures)} of {phase.sent} responses were not 201; "
+            f"first: {status} {body.decode(errors='replace')}")
+
+
+def summarise(rounds: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """Median over rounds of each metric; the ratio is the median of per-round ratios (each
+    against the baseline of its own round)."""
+    summary: dict[str, dict[str, Any]] = {}
+    for scenario in SCENARIOS:
+        runs = [r[scenario.name] for r in rounds]
+        summary[scenario.name] = {
+            "label": scenario.label,
+            "path": scenario.path,
+            "throughput_per_s": round(statistics.median(r["throughput_per_s"] for r in runs), 1),
+            "p50_ms": round(statistics.median(r["p50_ms"] for r in runs), 2),
+            "p99_ms": round(statistics.median(r["p99_ms"] for r in runs), 2),
+            "ratio": round(statistics.median(r["ratio"] for r in runs), 3),
+            "peak_rss_mb": round(max(r["peak_rss_mb"] for r in runs), 1),
+            "peak_rss_per_worker_mb": round(max(max(r["peak_rss_per_worker_mb"])
+                                                for r in runs), 1),
+            "requests": sum(r["requests"] for r in runs),
+            "errors": sum(r["errors"] for r in runs),
+        }
+    return summary
+
+
+def verify(settings: Settings, created: dict[str, int]) -> dict[str, Any]:
+    """The database holds one declaration per 201 (warm-up included), one baseline row per
+    baseline 201."""
+    engine = make_engine(settings.database_url)
+    try:
+        with engine.connect() as connection:
+            declarations = connection.execute(
+                text("SELECT count(*) FROM declarations")).scalar_one()
+            baseline = connection.execute(
+                text(f"SELECT count(*) FROM {BASELINE_TABLE}")).scalar_one()
+    finally:
+        engine.dispose()
+    lodged = created["lodge-1"] + created["lodge-10"]
+    result = {"declarations_in_database": declarations, "lodgements_answered_201": lodged,
+              "baseline_rows_in_database": baseline,
+              "baseline_answered_201": created["baseline"]}
+    if declarations != lodged or baseline != created["baseline"]:
+        raise BenchFailure(f"the database does not match the 201s: {result}")
+    return {**result, "ok": True}
+
+
+# --- reporting ------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory_gb = None
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        memory_gb = round(int(Path("/proc/meminfo").read_text().split()[1]) / 1024 / 1024, 1)
+    return {"system": f"{platform.system()} {platform.release()}", "cpu": cpu,
+            "cpus": os.cpu_count(), "memory_gb": memory_gb}
+
+
+def versions() -> dict[str, str | None]:
+    found: dict[str, str | None] = {}
+    for name in ("opencustoms", "fastapi", "starlette", "uvicorn", "pydantic", "sqlalchemy",
+                 "uvloop", "httptools"):
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def markdown_section(report: dict[str, Any]) -> str:
+    p = report["parameters"]
+    rows = [
+        "| scenario | requests/s | p50 ms | p99 ms | ratio to baseline | peak RSS, 2 workers "
+        "(max per worker) MB | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for s in report["scenarios"].values():
+        rows.append(f"| {s['label']} | {s['throughput_per_s']:.1f} | {s['p50_ms']:.2f} | "
+                    f"{s['p99_ms']:.2f} | {s['ratio']:.2f} | {s['peak_rss_mb']:.0f} "
+                    f"({s['peak_rss_per_worker_mb']:.0f}) | {s['errors']} |")
+    goal = report["goal"]
+    verdict = "met" if goal["met"] else "**not met**"
+    m = report["machine"]
+    return "\n".join([
+        BEGIN,
+        "## Lodgement (`bench/lodge.py`)",
+        "",
+        f"Measured {report['date']} on {m['cpu']} ({m['cpus']} CPUs, {m['memory_gb']} GB), "
+        f"Python {report['python']}, uvicorn {report['versions']['uvicorn']} with "
+        f"{report['server']['workers']} workers, SQLite (WAL). {p['rounds']} rounds of "
+        f"{p['requests']} requests per scenario after {p['warmup']} warm-up requests, "
+        f"{p['concurrency']} keep-alive connections; medians over rounds.",
+        "",
+        *rows,
+        "",
+        f"Goal: lodging 1-item declarations at ≥ {GOAL_RATIO:.0%} of the baseline's throughput"
+        f" — ratio {goal['ratio']:.2f}, {verdict}. The database held exactly one declaration "
+        f"per 201 ({report['correctness']['declarations_in_database']} declarations). "
+        f"Raw numbers, per round: `bench/results/lodge.json`.",
+        END,
+    ])
+
+
+INTRO = """# Benchmarks
+
+Performance is measured, never asserted by tests (DESIGN.md §9). Each benchmark measures a
+**baseline in the same run** on the same machine and reports its scenarios as a ratio to it,
+because the machines these run on are noisy and absolute numbers travel badly. Peak memory
+(RSS) is recorded beside time. Raw results, with machine, versions and parameters, are in
+`bench/results/*.json`; each benchmark rewrites only its own section below (between its
+`<!-- name:begin -->` / `<!-- name:end -->` markers).
+
+## How to run
+
+```sh
+make bench                              # all of them (today: the lodgement benchmark)
+.venv/bin/python bench/lodge.py         # the lodgement benchmark alone (about 2-4 minutes)
+.venv/bin/python bench/lodge.py --quick # a short check (< 1 minute); writes lodge-quick.json only
+.venv/bin/python bench/lodge.py --requests 5000 --concurrency 16 --rounds 5
+```
+
+### Lodgement: method
+
+`bench/lodge.py` prepares a fresh data directory in a temporary folder (SQLite, migrations,
+demo jurisdiction pack, demo parties and keys) and starts the real HTTP server — uvicorn with 2
+worker processes on a free loopback port, access log off — serving the application exactly as
+`create_app` builds it plus one baseline route (`bench/app.py`). A light asyncio HTTP/1.1 client
+in a separate process sends the requests over keep-alive connections as trader
+`XX100000000001`; each declaration has a new LRN.
+
+- **baseline** — `POST /api/bench/baseline`: a minimal JSON document inserted into a small
+  table of the same database through the same stack: middleware, API-key authentication, body
+  model, thread pool, a write unit of work on the same engine, commit before the 201.
+- **lodge, 1 goods item** — `POST /api/v1/declarations` with the import example.
+- **lodge, 10 goods items** — the same declaration with 10 items (sequences 1..10, item
+  prices adding up to the invoice).
+
+Each scenario is warmed up and then measured; the rounds rotate the order of the scenarios.
+The ratio is a scenario's throughput over the baseline's in the same round, median over
+rounds. Every answer must be 201 and the database must afterwards hold exactly one declaration
+per 201, otherwise the run fails and writes nothing. Peak RSS is the sum over the two workers
+of their VmHWM, reset before each measurement (the budget is 300 MB per worker).
+"""
+
+
+def write_markdown(section: str) -> None:
+    current = BENCHMARKS_MD.read_text() if BENCHMARKS_MD.exists() else INTRO
+    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.DOTALL)
+    if pattern.search(current):
+        updated = pattern.sub(lambda _: section, current)
+    else:
+        updated = current.rstrip("\n") + "\n\n" + section + "\n"
+    BENCHMARKS_MD.write_text(updated)
+
+
+# --- main -----------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None = None) -> Options:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=None,
+                        help="measured requests per scenario and round (default 2000)")
+    parser.add_argument("--warmup", type=int, default=None,
+                        help="warm-up requests per scenario and round (default 200)")
+    parser.add_argument("--concurrency", type=int, default=8,
+                        help="keep-alive connections (default 8)")
+    parser.add_argument("--rounds", type=int, default=None, help="rounds (default 3)")
+    parser.add_argument("--max-seconds", type=float, default=None,
+                        help="time bound of each measured batch (default 120)")
+    parser.add_argument("--quick", action="store_true",
+                        help="short run (300 requests, 1 round); writes lodge-quick.json only")
+    args = parser.parse_args(argv)
+    quick = bool(args.quick)
+    options = Options(
+        requests=args.requests or (300 if quick else 2000),
+        warmup=args.warmup if args.warmup is not None else (50 if quick else 200),
+        concurrency=args.concurrency,
+        rounds=args.rounds or (1 if quick else 3),
+        max_seconds=args.max_seconds or (15.0 if quick else 120.0),
+        quick=quick,
+    )
+    if options.requests < 1 or options.concurrency < 1 or options.rounds < 1:
+        parser.error("--requests, --concurrency and --rounds must be at least 1")
+    return options
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="opencustoms-bench-") as tmp:
+        data_dir = Path(tmp) / "var"
+        settings = Settings(data_dir=data_dir,
+                            database_url=f"sqlite:///{data_dir / 'opencustoms.db'}")
+        print(f"preparing {data_dir} …", flush=True)
+        bootstrap.prepare(settings)
+        api_key: str = json.loads(settings.api_keys_file.read_text())[TRADER]
+        server = Server(data_dir, free_port(), Path(tmp) / "uvicorn.log")
+        try:
+            server.wait_ready()
+            print(f"uvicorn on 127.0.0.1:{server.port}, workers {server.worker_pids()}; "
+                  f"{options.rounds} round(s) × {options.requests} requests, "
+                  f"concurrency {options.concurrency}", flush=True)
+            measured = asyncio.run(measure(server, api_key, options))
+            correctness = verify(settings, measured["created"])
+        except BenchFailure as failure:
+            print(f"BENCHMARK FAILED: {failure}", file=sys.stderr)
+            return 1
+        finally:
+            server.stop()
+    scenarios = summarise(measured["rounds"])
+    ratio = scenarios["lodge-1"]["ratio"]
+    report: dict[str, Any] = {
+        "benchmark": "lodge",
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "python": platform.python_version(),
+        "versions": versions(),
+        "server": {"command": f"uvicorn --factory {APP_FACTORY} --workers {WORKERS}",
+                   "workers": WORKERS, "database": "sqlite (WAL)", "access_log": False},
+        "parameters": {"requests": options.requests, "warmup": options.warmup,
+                       "concurrency": options.concurrency, "rounds": options.rounds,
+                       "max_seconds": options.max_seconds, "quick": options.quick},
+        "scenarios": scenarios,
+        "goal": {"description": "lodge-1 throughput / baseline throughput",
+                 "target": GOAL_RATIO, "ratio": ratio, "met": ratio >= GOAL_RATIO},
+        "correctness": correctness,
+        "memory": {"peak_rss_reset_per_measurement": measured["hwm_reset"],
+                   "worker_rss_start_mb": measured["worker_rss_start_mb"],
+                   "worker_rss_end_mb": measured["worker_rss_end_mb"]},
+        "rounds": measured["rounds"],
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    output = RESULTS / ("lodge-quick.json" if options.quick else "lodge.json")
+    output.write_text(json.dumps(report, indent=2) + "\n")
+    section = markdown_section(report)
+    if not options.quick:
+        write_markdown(section)
+    print(section)
+    print(f"wrote {output.relative_to(REPO)}"
+          + ("" if options.quick else f" and {BENCHMARKS_MD.relative_to(REPO)}"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
