@@ -59,6 +59,12 @@ class DocumentIn(Strict):
     reference: Text
 
 
+class QuantityIn(Strict):
+    unit: Code = Field(description="TARIC measurement unit, e.g. LPA, HLT, NAR, RET")
+    qualifier: Code | None = None
+    quantity: DecimalString
+
+
 class GoodsItemIn(Strict):
     sequence: int
     commodity_code: Code
@@ -74,6 +80,15 @@ class GoodsItemIn(Strict):
     item_price: DecimalString
     valuation_method: Code | None = None
     documents: list[DocumentIn] = Field(default_factory=list, max_length=99)
+    additional_codes: list[Code] = Field(default_factory=list, max_length=99,
+                                         description="TARIC additional codes (DE 6/16)")
+    quota_order_number: Code | None = Field(None, description="DE 8/1 quota order number")
+    quantities: list[QuantityIn] = Field(
+        default_factory=list, max_length=20,
+        description="quantities in the units tariff measures need beyond net mass and the "
+                    "supplementary unit")
+    customs_value: DecimalString | None = Field(
+        None, description="declared customs value in national currency (valuation methods 2-6)")
 
 
 class DeclarationIn(Strict):
@@ -95,6 +110,8 @@ class DeclarationIn(Strict):
     invoice: AmountIn | None = None
     freight: AmountIn | None = None
     insurance: AmountIn | None = None
+    deductions: AmountIn | None = Field(
+        None, description="costs included in the price that are not part of the customs value")
     transport: TransportIn | None = None
     items: list[GoodsItemIn] = Field(
         description="goods items; more than 999 is refused by rule RL",

@@ -106,6 +106,7 @@ class DeclarationContent:
     invoice: Amount | None = None
     freight: Amount | None = None
     insurance: Amount | None = None
+    deductions: Amount | None = None
     transport: Transport | None = None
 
     def party_ids(self) -> frozenset[PartyId]:

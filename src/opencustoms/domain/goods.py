@@ -35,6 +35,17 @@ class Document:
 
 
 @dataclass(frozen=True, slots=True)
+class Quantity:
+    """A quantity in a measurement unit a tariff measure needs (DE 6/2 style): e.g. ``LPA``
+    litres of pure alcohol, ``HLT`` hectolitres, ``RET`` retail price (in national currency).
+    Net mass (``KGM``) and the commodity's supplementary unit are declared elsewhere."""
+
+    unit: str
+    value: Decimal
+    qualifier: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class GoodsItem:
     """One line of the declaration: goods of one commodity code under one procedure."""
 
@@ -52,6 +63,10 @@ class GoodsItem:
     packages: tuple[Package, ...] = ()
     valuation_method: str | None = None
     documents: tuple[Document, ...] = ()
+    additional_codes: tuple[str, ...] = ()
+    quota_order_number: str | None = None
+    quantities: tuple[Quantity, ...] = ()
+    customs_value: Decimal | None = None
 
     @property
     def requested_procedure(self) -> str:
@@ -62,6 +77,13 @@ class GoodsItem:
     def previous_procedure(self) -> str:
         """Last two digits of the procedure code: the procedure the goods come from."""
         return self.procedure[2:]
+
+    def quantity(self, unit: str, qualifier: str | None = None) -> Decimal | None:
+        """The declared quantity in ``unit`` (and ``qualifier``), if any."""
+        for q in self.quantities:
+            if q.unit == unit and q.qualifier == qualifier:
+                return q.value
+        return None
 
     def has_document(self, code: str) -> bool:
         return any(d.code == code for d in self.documents)

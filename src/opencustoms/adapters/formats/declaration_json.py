@@ -23,7 +23,14 @@ from opencustoms.domain.declaration import (
     Trader,
     Transport,
 )
-from opencustoms.domain.goods import CommodityCode, CountryCode, Document, GoodsItem, Package
+from opencustoms.domain.goods import (
+    CommodityCode,
+    CountryCode,
+    Document,
+    GoodsItem,
+    Package,
+    Quantity,
+)
 from opencustoms.domain.money import CurrencyCode
 from opencustoms.domain.parties import PartyId
 
@@ -79,6 +86,11 @@ def _item(data: Json) -> GoodsItem:
         ),
         valuation_method=data.get("valuation_method"),
         documents=tuple(Document(d["code"], d["reference"]) for d in data.get("documents") or ()),
+        additional_codes=tuple(data.get("additional_codes") or ()),
+        quota_order_number=data.get("quota_order_number"),
+        quantities=tuple(Quantity(q["unit"], Decimal(str(q["quantity"])), q.get("qualifier"))
+                         for q in data.get("quantities") or ()),
+        customs_value=_dec(data.get("customs_value")),
     )
 
 
@@ -104,6 +116,7 @@ def content_from_json(data: Json) -> DeclarationContent:
         invoice=_amount(data.get("invoice")),
         freight=_amount(data.get("freight")),
         insurance=_amount(data.get("insurance")),
+        deductions=_amount(data.get("deductions")),
         transport=Transport(transport["mode_at_border"], transport.get("means_identity"),
                             transport.get("nationality")) if transport else None,
     )
@@ -141,6 +154,11 @@ def _item_json(item: GoodsItem) -> Json:
         "item_price": str(item.item_price),
         "valuation_method": item.valuation_method,
         "documents": [{"code": d.code, "reference": d.reference} for d in item.documents],
+        "additional_codes": list(item.additional_codes) or None,
+        "quota_order_number": item.quota_order_number,
+        "quantities": [_drop_none({"unit": q.unit, "qualifier": q.qualifier,
+                                   "quantity": str(q.value)}) for q in item.quantities] or None,
+        "customs_value": None if item.customs_value is None else str(item.customs_value),
     })
 
 
@@ -165,6 +183,7 @@ def content_to_json(content: DeclarationContent) -> Json:
         "invoice": _amount_json(content.invoice),
         "freight": _amount_json(content.freight),
         "insurance": _amount_json(content.insurance),
+        "deductions": _amount_json(content.deductions),
         "transport": None if transport is None else _drop_none({
             "mode_at_border": transport.mode_at_border,
             "means_identity": transport.means_identity,
