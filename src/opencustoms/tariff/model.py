@@ -200,7 +200,7 @@ class Fee:
     minimum: Decimal | None = None
     maximum: Decimal | None = None
     declaration_types: frozenset[str] = frozenset({"IM"})
-    validity: Validity = Validity()
+    validity: Validity = field(default_factory=Validity)
 
 
 @dataclass(slots=True)
