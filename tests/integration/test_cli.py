@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from opencustoms.adapters.db.migrate import head_revision
 from opencustoms.cli.main import main
 from tests.dbutil import fresh_database_url
 
@@ -29,7 +30,7 @@ def _json_out(capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
 
 def test_db_upgrade_reports_the_revision(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--json", "db", "upgrade"]) == 0
-    assert _json_out(capsys) == {"revision": "0001"}
+    assert _json_out(capsys) == {"revision": head_revision()}
 
 
 def test_party_create_returns_a_working_key_and_key_create_another(

@@ -14,6 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import NewType
 
+from opencustoms.domain.assessment import Assessment
 from opencustoms.domain.events import (
     DeclarationAccepted,
     DeclarationAmended,
@@ -135,6 +136,7 @@ class Declaration:
     received_at: datetime
     accepted_at: datetime
     payload_sha256: str
+    assessment: Assessment | None = None
     events: list[Event] = field(default_factory=list)
 
     @classmethod
@@ -147,19 +149,23 @@ class Declaration:
         accepted_at: datetime,
         payload_sha256: str,
         actor: str,
+        assessment: Assessment | None = None,
     ) -> Declaration:
-        """Register a validated declaration: it becomes *accepted* under its MRN (UCC art. 172)."""
+        """Register a validated declaration: it becomes *accepted* under its MRN (UCC art. 172),
+        carrying the duties and taxes assessed on it."""
         declaration = cls(mrn, content, Status.ACCEPTED, 1, received_at, accepted_at,
-                          payload_sha256)
+                          payload_sha256, assessment)
         declaration.events.append(DeclarationAccepted(mrn, accepted_at, actor, 1))
         return declaration
 
     def amend(self, content: DeclarationContent, *, at: datetime, actor: str,
-              payload_sha256: str) -> None:
-        """Replace the content before release (UCC art. 173). MRN, LRN and declarant stay."""
+              payload_sha256: str, assessment: Assessment | None = None) -> None:
+        """Replace the content before release (UCC art. 173) and its recalculated assessment.
+        MRN, LRN and declarant stay."""
         step = transition(self.status, Action.AMEND)
         self.content = replace(content, lrn=self.content.lrn)
         self.payload_sha256 = payload_sha256
+        self.assessment = assessment
         self.version += 1
         self.status = step.target
         self.events.append(DeclarationAmended(self.mrn, at, actor, self.version))

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from types import TracebackType
 from typing import Any, Protocol, Self
 
@@ -99,6 +100,17 @@ class RejectionLog(Protocol):
         """Keep a rejected lodgement with its errors; it never becomes a declaration."""
 
 
+class QuotaLedger(Protocol):
+    def balance(self, order_number: str, on: date) -> Decimal | None:
+        """Remaining balance of the quota period containing ``on``; None if there is none."""
+
+    def draw(self, order_number: str, on: date, quantity: Decimal) -> bool:
+        """Atomically take ``quantity`` if all of it remains; False (nothing taken) otherwise."""
+
+    def credit(self, order_number: str, on: date, quantity: Decimal) -> None:
+        """Give back a quantity drawn earlier."""
+
+
 class ReferenceRepository(Protocol):
     def load(self) -> ReferenceData:
         """All reference data currently in the store."""
@@ -108,6 +120,7 @@ class UnitOfWork(Protocol):
     declarations: DeclarationRepository
     parties: PartyRepository
     rejections: RejectionLog
+    quotas: QuotaLedger
 
     def __enter__(self) -> Self: ...
 

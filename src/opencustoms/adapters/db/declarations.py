@@ -29,9 +29,11 @@ from opencustoms.adapters.db.tables import (
     DeclarationItemRow,
     DeclarationPartyRow,
     DeclarationRow,
+    DeclarationTaxLineRow,
     DeclarationVersionRow,
     table_of,
 )
+from opencustoms.adapters.formats.assessment_json import assessment_from_json, assessment_to_json
 from opencustoms.adapters.formats.declaration_json import content_from_json, content_to_json
 from opencustoms.domain.declaration import LRN, Declaration, DeclarationContent
 from opencustoms.domain.errors import StaleVersion
@@ -46,6 +48,7 @@ ITEMS = table_of(DeclarationItemRow)
 PARTIES = table_of(DeclarationPartyRow)
 VERSIONS = table_of(DeclarationVersionRow)
 HISTORY = table_of(DeclarationHistoryRow)
+TAX_LINES = table_of(DeclarationTaxLineRow)
 D = DECLARATIONS.c
 
 _INSERT_DECLARATION = insert(DECLARATIONS).returning(D.id)
@@ -53,6 +56,7 @@ _INSERT_ITEMS = insert(ITEMS)
 _INSERT_PARTIES = insert(PARTIES)
 _INSERT_VERSION = insert(VERSIONS)
 _INSERT_HISTORY = insert(HISTORY)
+_INSERT_TAX_LINES = insert(TAX_LINES)
 _BY_MRN = select(DECLARATIONS).where(D.mrn == bindparam("mrn"))
 _BY_LRN = select(DECLARATIONS).where(D.declarant == bindparam("declarant"),
                                      D.lrn == bindparam("lrn"))
@@ -90,6 +94,7 @@ class SqlDeclarationRepository:
             "updated_at": declaration.accepted_at,
             "payload_sha256": declaration.payload_sha256, "content_sha256": content_sha256,
             "document": content_to_json(content),
+            "assessment": _assessment_document(declaration),
         }
         try:
             declaration_id = self._session.execute(_INSERT_DECLARATION, row).scalar_one()
@@ -99,6 +104,7 @@ class SqlDeclarationRepository:
                 raise
             raise duplicate from error
         self._write_lookup_rows(declaration_id, content)
+        self._write_tax_lines(declaration_id, declaration)
         self._write_version(declaration_id, declaration, declaration.accepted_at, document)
         self._write_history(declaration_id, declaration, first_sequence=1)
 
@@ -115,6 +121,7 @@ class SqlDeclarationRepository:
             "status": declaration.status.value, "version": declaration.version,
             "updated_at": at, "payload_sha256": declaration.payload_sha256,
             "document": content_to_json(declaration.content),
+            "assessment": _assessment_document(declaration),
         }
         if content_sha256 is not None:
             values["content_sha256"] = content_sha256
@@ -126,10 +133,11 @@ class SqlDeclarationRepository:
             raise StaleVersion(
                 f"declaration {declaration.mrn} is no longer at version {expected_version}")
         if document is not None:
-            for table in (ITEMS, PARTIES):
+            for table in (ITEMS, PARTIES, TAX_LINES):
                 self._session.execute(delete(table).where(table.c.declaration_id ==
                                                           declaration_id))
             self._write_lookup_rows(declaration_id, declaration.content)
+            self._write_tax_lines(declaration_id, declaration)
             self._write_version(declaration_id, declaration, at, document)
         last = self._session.execute(
             _LAST_SEQUENCE, {"declaration_id": declaration_id}).scalar_one()
@@ -143,6 +151,17 @@ class SqlDeclarationRepository:
         parties = [{"declaration_id": declaration_id, "party_id": party}
                    for party in sorted(content.party_ids())]
         self._session.execute(_INSERT_PARTIES, parties)
+
+    def _write_tax_lines(self, declaration_id: int, declaration: Declaration) -> None:
+        if declaration.assessment is None:
+            return
+        rows = [{"declaration_id": declaration_id, "line": number, "item": line.item,
+                 "tax_type": line.tax_type, "base": line.base, "base_unit": line.base_unit,
+                 "rate": line.rate, "amount": line.amount, "measure": line.measure,
+                 "measure_type": line.measure_type}
+                for number, line in enumerate(declaration.assessment.lines, start=1)]
+        if rows:
+            self._session.execute(_INSERT_TAX_LINES, rows)
 
     def _write_version(self, declaration_id: int, declaration: Declaration, at: datetime,
                        document: dict[str, Any]) -> None:
@@ -237,7 +256,12 @@ def to_declaration(row: Row[Any]) -> Declaration:
         received_at=row.received_at,
         accepted_at=row.accepted_at,
         payload_sha256=row.payload_sha256,
+        assessment=None if row.assessment is None else assessment_from_json(row.assessment),
     )
+
+
+def _assessment_document(declaration: Declaration) -> dict[str, Any] | None:
+    return None if declaration.assessment is None else assessment_to_json(declaration.assessment)
 
 
 def event_detail(event: Event) -> dict[str, Any]:

@@ -170,6 +170,7 @@ class DeclarationRow(Base):
     payload_sha256: Mapped[str] = mapped_column(SHA256)
     content_sha256: Mapped[str] = mapped_column(SHA256)
     document: Mapped[dict[str, Any]]
+    assessment: Mapped[dict[str, Any] | None]
 
 
 def _declaration_fk() -> Any:
@@ -226,6 +227,38 @@ class DeclarationHistoryRow(Base):
     actor: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime]
     detail: Mapped[dict[str, Any]]
+
+
+class DeclarationTaxLineRow(Base):
+    """One tax line of the current assessment (revenue queries read these, not the JSON)."""
+
+    __tablename__ = "declaration_tax_lines"
+    __table_args__ = (Index("ix_declaration_tax_lines_tax_type", "tax_type"),)
+
+    declaration_id: Mapped[int] = mapped_column(SURROGATE_KEY, _declaration_fk(),
+                                                primary_key=True)
+    line: Mapped[int] = mapped_column(primary_key=True)
+    item: Mapped[int]
+    tax_type: Mapped[str] = mapped_column(String(8))
+    base: Mapped[Decimal]
+    base_unit: Mapped[str] = mapped_column(String(16))
+    rate: Mapped[str] = mapped_column(Text)
+    amount: Mapped[Decimal]
+    measure: Mapped[str | None] = mapped_column(String(32))
+    measure_type: Mapped[str | None] = mapped_column(String(8))
+
+
+class QuotaBalanceRow(Base):
+    """The remaining balance of a tariff quota for one period, drawn down atomically."""
+
+    __tablename__ = "quota_balances"
+
+    order_number: Mapped[str] = mapped_column(String(16), primary_key=True)
+    valid_from: Mapped[date] = mapped_column(primary_key=True)
+    valid_to: Mapped[date | None]
+    volume: Mapped[Decimal]
+    unit: Mapped[str] = mapped_column(String(16))
+    balance: Mapped[Decimal]
 
 
 class LodgementRejectionRow(Base):

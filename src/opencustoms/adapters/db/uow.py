@@ -11,10 +11,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from opencustoms.adapters.db.declarations import SqlDeclarationRepository
 from opencustoms.adapters.db.engine import SQLITE_BEGIN
 from opencustoms.adapters.db.parties import SqlPartyRepository, SqlRejectionLog
+from opencustoms.adapters.db.quotas import SqlQuotaLedger
 from opencustoms.adapters.db.reference import SqlReferenceRepository
 from opencustoms.services.ports import (
     DeclarationRepository,
     PartyRepository,
+    QuotaLedger,
     ReferenceRepository,
     RejectionLog,
     UnitOfWorkFactory,
@@ -34,6 +36,7 @@ class SqlUnitOfWork:
     declarations: DeclarationRepository
     parties: PartyRepository
     rejections: RejectionLog
+    quotas: QuotaLedger
     reference: SqlReferenceRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
@@ -52,6 +55,7 @@ class SqlUnitOfWork:
         self.declarations = SqlDeclarationRepository(session)
         self.parties = SqlPartyRepository(session)
         self.rejections = SqlRejectionLog(session)
+        self.quotas = SqlQuotaLedger(session)
         self.reference = SqlReferenceRepository(session)
         return self
 
