@@ -18,14 +18,18 @@ from sqlalchemy import Engine, text
 
 from opencustoms.adapters.db.engine import make_engine
 from opencustoms.adapters.db.migrate import current_revision, upgrade_engine
+from opencustoms.adapters.db.quotas import SqlQuotaLedger
 from opencustoms.adapters.db.uow import SqlUnitOfWorkFactory
 from opencustoms.adapters.formats import cn, hs
 from opencustoms.adapters.formats.pack import demo_pack, load_pack, read_parties
+from opencustoms.adapters.formats.tariff_pack import load_tariff
 from opencustoms.domain.parties import Party, PartyId
 from opencustoms.domain.reference import Commodity, ReferenceData
 from opencustoms.services import identity
 from opencustoms.services.context import ServiceContext, SystemClock
 from opencustoms.settings import Settings
+from opencustoms.tariff.model import Tariff
+from opencustoms.tariff.search import NomenclatureIndex
 
 
 @dataclass(slots=True)
@@ -34,11 +38,13 @@ class PrepareReport:
     pack_loaded: bool
     parties_created: list[str] = field(default_factory=list)
     keys_issued: list[str] = field(default_factory=list)
+    quotas_opened: int = 0
 
     def summary(self) -> str:
         pack = "demo pack loaded" if self.pack_loaded else "reference data reused"
-        return (f"database at {self.revision}; {pack}; {len(self.parties_created)} demo parties "
-                f"created; {len(self.keys_issued)} API keys issued")
+        return (f"database at {self.revision}; {pack}; {self.quotas_opened} quota periods "
+                f"opened; {len(self.parties_created)} demo parties created; "
+                f"{len(self.keys_issued)} API keys issued")
 
 
 @dataclass(slots=True)
@@ -47,6 +53,8 @@ class Container:
     engine: Engine
     services: ServiceContext
     reference: ReferenceData
+    tariff: Tariff
+    search: NomenclatureIndex
 
     def health(self) -> dict[str, Any]:
         try:
@@ -66,10 +74,11 @@ class Container:
         self.engine.dispose()
 
 
-def _services(engine: Engine, reference: Callable[[], ReferenceData]) -> ServiceContext:
+def _services(engine: Engine, reference: Callable[[], ReferenceData],
+              tariff: Callable[[], Tariff]) -> ServiceContext:
     factory = SqlUnitOfWorkFactory(engine)
     return ServiceContext(uow=factory, reader=factory.read_only, reference=reference,
-                          clock=SystemClock())
+                          tariff=tariff, clock=SystemClock())
 
 
 def migrate(settings: Settings) -> str | None:
@@ -95,9 +104,12 @@ def prepare(settings: Settings) -> PrepareReport:
             pack_loaded = uow.reference.commodity_count() == 0
             if pack_loaded:
                 uow.reference.replace_pack(load_pack())
-                uow.commit()
-        report = PrepareReport(revision, pack_loaded)
-        services = _services(engine, lambda: load_pack())
+            tariff = load_tariff()
+            opened = SqlQuotaLedger(uow.session).open(
+                quota for periods in tariff.quotas.values() for quota in periods)
+            uow.commit()
+        report = PrepareReport(revision, pack_loaded, quotas_opened=opened)
+        services = _services(engine, _no_reference, lambda: tariff)
         _seed_demo_parties(services, settings.api_keys_file, report)
     finally:
         engine.dispose()
@@ -126,7 +138,11 @@ def build(settings: Settings) -> Container:
     factory = SqlUnitOfWorkFactory(engine)
     with factory.read_only() as uow:
         reference = uow.reference.load()
-    return Container(settings, engine, _services(engine, lambda: reference), reference)
+    tariff = load_tariff()
+    search = NomenclatureIndex.build(c for versions in reference.nomenclature.values()
+                                     for c in versions)
+    services = _services(engine, lambda: reference, lambda: tariff)
+    return Container(settings, engine, services, reference, tariff, search)
 
 
 def import_nomenclature(settings: Settings, kind: str, source: Path, *, year: int,
@@ -154,12 +170,16 @@ def _counted(rows: Iterator[Commodity], progress: Callable[[int], None]) -> Iter
 
 
 def _no_reference() -> ReferenceData:
-    raise RuntimeError("party administration does not read reference data")
+    raise RuntimeError("this command does not read reference data")
+
+
+def _no_tariff() -> Tariff:
+    raise RuntimeError("this command does not read the tariff")
 
 
 def _with_services(settings: Settings) -> tuple[Engine, ServiceContext]:
     engine = make_engine(settings.database_url)
-    return engine, _services(engine, _no_reference)
+    return engine, _services(engine, _no_reference, _no_tariff)
 
 
 def create_party(settings: Settings, party: Party) -> str:

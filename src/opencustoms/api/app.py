@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from opencustoms import __version__, bootstrap
 from opencustoms.api import problems
 from opencustoms.api.middleware import CorrelationAndLimits
-from opencustoms.api.routes import declarations, reference
+from opencustoms.api.routes import declarations, reference, tariff
 from opencustoms.services.context import ServiceContext
 from opencustoms.settings import Settings
 
@@ -29,6 +29,7 @@ def build_app(services: ServiceContext, health: Callable[[], dict[str, Any]],
     problems.install(app)
     app.include_router(declarations.router)
     app.include_router(reference.router)
+    app.include_router(tariff.router)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness and database check")
     def healthz() -> dict[str, Any]:
@@ -44,4 +45,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     container = bootstrap.build(settings or Settings.from_env())
     app = build_app(container.services, container.health, container.settings.max_body_bytes)
     app.state.container = container
+    app.state.search = container.search
     return app

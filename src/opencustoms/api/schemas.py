@@ -134,6 +134,8 @@ class DeclarationOut(BaseModel):
     accepted_at: datetime
     payload_sha256: str
     declaration: dict[str, Any] = Field(description="the declaration content as registered")
+    assessment: dict[str, Any] | None = Field(
+        None, description="duties and taxes: customs value, tax lines per item, fees, totals")
     links: dict[str, str]
 
 

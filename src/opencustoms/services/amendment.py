@@ -15,6 +15,12 @@ from opencustoms.domain.mrn import MRN
 from opencustoms.domain.parties import Party
 from opencustoms.domain.workflow import Action, transition
 from opencustoms.services.access import require_declarant_side, require_visible
+from opencustoms.services.assessment import (
+    assess,
+    credit_quotas,
+    draw_quotas,
+    held_quotas,
+)
 from opencustoms.services.context import ServiceContext
 from opencustoms.services.lodgement import Submission
 from opencustoms.validation.engine import validate
@@ -51,13 +57,24 @@ def amend(ctx: ServiceContext, mrn: MRN, submission: Submission, actor: Party,
         require_declarant_side(actor, declaration)
         _check_version(declaration, expected_version)
         transition(declaration.status, Action.AMEND)  # 409 before any validation work
+        on = declaration.accepted_at.date()  # the date of acceptance decides rules and tariff
         problems = list(_identity_problems(declaration.content, submission.content))
-        problems += validate(RuleContext(submission.content, ctx.reference(), now.date(), actor))
-        if problems:
+        problems += validate(RuleContext(submission.content, ctx.reference(), on, actor))
+        held = held_quotas(declaration.assessment)
+        assessment = None
+        if not problems:
+            try:
+                assessment = assess(ctx, submission.content, on, credits=held)
+            except RuleViolations as untaxable:
+                problems += untaxable.problems
+        if problems or assessment is None:
             raise RuleViolations(sorted(problems, key=lambda p: (p.pointer, p.code)))
+        credit_quotas(uow, declaration.assessment)
+        if draw_quotas(uow, assessment) is not None:
+            raise StaleVersion("a quota this amendment needs was taken meanwhile; try again")
         read_version = declaration.version
         declaration.amend(submission.content, at=now, actor=actor.id,
-                          payload_sha256=submission.payload_sha256)
+                          payload_sha256=submission.payload_sha256, assessment=assessment)
         uow.declarations.save(declaration, expected_version=read_version,
                               content_sha256=submission.content_sha256,
                               document=submission.document)
@@ -75,6 +92,7 @@ def invalidate(ctx: ServiceContext, mrn: MRN, actor: Party, reason: str,
         _check_version(declaration, expected_version)
         read_version = declaration.version
         declaration.invalidate(at=now, actor=actor.id, reason=reason)
+        credit_quotas(uow, declaration.assessment)
         uow.declarations.save(declaration, expected_version=read_version)
         uow.commit()
     return declaration

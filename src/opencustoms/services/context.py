@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from opencustoms.domain.reference import ReferenceData
 from opencustoms.services.ports import UnitOfWork
+from opencustoms.tariff.model import Tariff
 
 
 class SystemClock:
@@ -27,4 +28,5 @@ class ServiceContext:
     uow: Callable[[], UnitOfWork]
     reader: Callable[[], UnitOfWork]
     reference: Callable[[], ReferenceData]
+    tariff: Callable[[], Tariff]
     clock: SystemClock

@@ -1,4 +1,5 @@
-"""Lodge a declaration: idempotency, format-logical control, registration under an MRN.
+"""Lodge a declaration: idempotency, format-logical control, duties and taxes, registration
+under an MRN.
 
 DESIGN.md §4. A lodgement either registers the declaration (committed before the caller is
 told) or rejects it with every rule violation at once, changing nothing but the rejection log.
@@ -12,10 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from opencustoms.domain.assessment import Assessment
 from opencustoms.domain.declaration import Declaration, DeclarationContent
 from opencustoms.domain.errors import LrnReused, RuleViolations
 from opencustoms.domain.mrn import new_mrn
 from opencustoms.domain.parties import Party
+from opencustoms.services.assessment import MAX_QUOTA_RETRIES, assess, draw_quotas
 from opencustoms.services.context import ServiceContext
 from opencustoms.services.ports import DuplicateDeclaration
 from opencustoms.validation.engine import validate
@@ -48,15 +51,22 @@ def lodge(ctx: ServiceContext, submission: Submission, actor: Party) -> Lodgemen
         earlier = _replay(ctx, submission)
         if earlier is not None:
             return earlier
-    problems = validate(RuleContext(content, ctx.reference(), received_at.date(), actor))
-    if problems:
+    on = received_at.date()
+    problems = validate(RuleContext(content, ctx.reference(), on, actor))
+    assessment = None
+    if not problems:
+        try:
+            assessment = assess(ctx, content, on)
+        except RuleViolations as untaxable:
+            problems = list(untaxable.problems)
+    if problems or assessment is None:
         with ctx.uow() as uow:
             uow.rejections.record(declarant=content.declarant, lrn=content.lrn,
                                   received_at=received_at,
                                   payload_sha256=submission.payload_sha256, problems=problems)
             uow.commit()
         raise RuleViolations(problems)
-    return _register(ctx, submission, actor, received_at)
+    return _register(ctx, submission, actor, received_at, assessment)
 
 
 def _replay(ctx: ServiceContext, submission: Submission) -> LodgementResult | None:
@@ -77,9 +87,10 @@ def _replay(ctx: ServiceContext, submission: Submission) -> LodgementResult | No
 
 
 def _register(ctx: ServiceContext, submission: Submission, actor: Party,
-              received_at: datetime) -> LodgementResult:
+              received_at: datetime, assessment: Assessment) -> LodgementResult:
     country = ctx.reference().jurisdiction.country
-    for _ in range(MRN_ATTEMPTS):
+    exhausted: set[str] = set()
+    for _ in range(MRN_ATTEMPTS + MAX_QUOTA_RETRIES):
         accepted_at = ctx.clock.now()
         declaration = Declaration.accept(
             new_mrn(accepted_at, country, submission.content.type.value),
@@ -88,13 +99,18 @@ def _register(ctx: ServiceContext, submission: Submission, actor: Party,
             accepted_at=accepted_at,
             payload_sha256=submission.payload_sha256,
             actor=actor.id,
+            assessment=assessment,
         )
         try:
             with ctx.uow() as uow:
-                uow.declarations.add(declaration, content_sha256=submission.content_sha256,
-                                     document=submission.document)
-                uow.commit()
-            return LodgementResult(declaration, created=True)
+                ran_out = draw_quotas(uow, assessment)
+                if ran_out is None:
+                    uow.declarations.add(declaration, content_sha256=submission.content_sha256,
+                                         document=submission.document)
+                    uow.commit()
+                    return LodgementResult(declaration, created=True)
+            exhausted.add(ran_out)
+            assessment = assess(ctx, submission.content, assessment.on, exhausted=exhausted)
         except DuplicateDeclaration:
             # Either a concurrent lodgement of the same LRN won the race, or (astronomically
             # rarely) the random MRN serial was taken: replay answers the first case.

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from opencustoms.adapters.formats.assessment_json import assessment_to_json
 from opencustoms.adapters.formats.declaration_json import (
     canonical_json,
     content_from_json,
@@ -62,6 +63,8 @@ def _out(declaration: Declaration) -> DeclarationOut:
         received_at=declaration.received_at, accepted_at=declaration.accepted_at,
         payload_sha256=declaration.payload_sha256,
         declaration=content_to_json(content),
+        assessment=None if declaration.assessment is None
+        else assessment_to_json(declaration.assessment),
         links={"self": path, "history": f"{path}/history"},
     )
 

@@ -1,0 +1,1 @@
+"""Tariff importers and the duty calculation on real tariff data (``../shared/data``)."""
