@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from opencustoms.api.schemas import NO_CONTROL
 from opencustoms.domain import errors as domain
 from opencustoms.domain.errors import Problem, pointer
 
@@ -56,7 +57,10 @@ def _schema_problems(errors: Iterable[Any]) -> list[Problem]:
     for error in errors:
         loc = [part for part in error.get("loc", ()) if part != "body"]
         kind = error.get("type", "invalid")
-        problems.append(Problem(f"schema.{kind}", pointer(*loc), error.get("msg", "invalid")))
+        detail = error.get("msg", "invalid")
+        if error.get("ctx", {}).get("pattern") == NO_CONTROL:
+            kind, detail = "control_character", "control characters (such as NUL) are not allowed"
+        problems.append(Problem(f"schema.{kind}", pointer(*loc), detail))
     return problems
 
 
@@ -104,8 +108,13 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s", request.url.path)
+    # Starlette sends this answer from its outermost middleware, past the one that adds the
+    # correlation header to every other response: add it here.
+    correlation_id = getattr(request.state, "correlation_id", None)
     return problem_response(request, 500, "Internal server error", "internal-error",
-                            "the server failed to process the request")
+                            "the server failed to process the request",
+                            headers={"X-Correlation-ID": correlation_id} if correlation_id
+                            else None)
 
 
 def install(app: FastAPI) -> None:

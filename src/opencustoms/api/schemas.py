@@ -18,8 +18,14 @@ DecimalString = Annotated[
     Field(pattern=r"^-?[0-9]{1,15}(\.[0-9]{1,6})?$", examples=["12500.00"],
           description="a decimal number written as a string"),
 ]
-Code = Annotated[str, Field(min_length=1, max_length=35)]
-Text = Annotated[str, Field(max_length=512)]
+NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
+"""Codes and texts carry no control characters (NUL included): they cannot be printed on a
+release note and some databases refuse them."""
+
+Code = Annotated[str, Field(min_length=1, max_length=35, pattern=NO_CONTROL)]
+Text = Annotated[str, Field(max_length=512, pattern=NO_CONTROL)]
+Count = Annotated[int, Field(strict=True)]
+"""Whole numbers must be JSON integers: "10" and true are refused, not coerced."""
 
 
 class Strict(BaseModel):
@@ -50,7 +56,7 @@ class TransportIn(Strict):
 
 class PackageIn(Strict):
     kind: Code
-    count: int = Field(ge=0, le=10_000_000)
+    count: Count = Field(ge=0, le=10_000_000)
     marks: Text | None = None
 
 
@@ -66,7 +72,7 @@ class QuantityIn(Strict):
 
 
 class GoodsItemIn(Strict):
-    sequence: int
+    sequence: Count
     commodity_code: Code
     description: Text
     country_of_origin: Code | None = None
@@ -94,7 +100,7 @@ class GoodsItemIn(Strict):
 class DeclarationIn(Strict):
     """A goods declaration as lodged or amended (full replacement)."""
 
-    lrn: Annotated[str, Field(max_length=70)]
+    lrn: Annotated[str, Field(max_length=70, pattern=NO_CONTROL)]
     type: Literal["IM", "EX", "CO"]
     additional_type: Literal["A", "D"]
     declarant: Code
@@ -119,7 +125,7 @@ class DeclarationIn(Strict):
 
 
 class InvalidationIn(Strict):
-    reason: Annotated[str, Field(min_length=1, max_length=512)]
+    reason: Annotated[str, Field(min_length=1, max_length=512, pattern=NO_CONTROL)]
 
 
 class DeclarationOut(BaseModel):

@@ -122,8 +122,8 @@ def _threshold(c: MeasureCondition, facts: ConditionFacts) -> tuple[bool, str]:
         what, declared = f"price{per}", f" {facts.currency}"
         stated = f" {c.threshold_monetary_unit}{per}"
     elif quantity is not None:
-        limit, figure, what, declared, stated = c.threshold, quantity, "quantity", f" {label}", \
-            f" {label}"
+        limit, figure, what = c.threshold, quantity, "quantity"
+        declared = stated = f" {label}"
     else:
         return False, "threshold without unit"
     ratio, what = _per_supplementary_unit(c, facts, figure, what)

@@ -156,8 +156,6 @@ def test_compound_duty_in_another_month_for_another_value_and_weight(gb_tax: Tax
     assert owed(result) == {"A00": D("738.51")}
 
 
-@pytest.mark.xfail(strict=True, reason="engine compares the whole net mass with condition R, "
-                                       "not the net mass per supplementary unit")
 def test_condition_R_weighs_net_mass_per_supplementary_unit(gb_tax: TaxData) -> None:
     # 482 on 0102 29 10 ("of a weight not exceeding 80 kg"): condition R is the ratio net
     # weight / supplementary unit. 250 kg for 5 head = 50 kg per head < 80.001, so the second

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
+from pydantic import AwareDatetime
 from starlette.concurrency import run_in_threadpool
 
 from opencustoms.adapters.formats.assessment_json import assessment_to_json
@@ -29,7 +31,7 @@ from opencustoms.api.schemas import (
     VersionOut,
 )
 from opencustoms.domain.declaration import Declaration, DeclarationType
-from opencustoms.domain.errors import DomainError
+from opencustoms.domain.errors import DomainError, NotFound
 from opencustoms.domain.mrn import MRN
 from opencustoms.domain.workflow import Status
 from opencustoms.services import amendment, lodgement, queries
@@ -69,6 +71,17 @@ def _out(declaration: Declaration) -> DeclarationOut:
     )
 
 
+_MRN_SHAPE = re.compile(r"^[0-9A-Z]{18}$")
+
+
+def _mrn(value: str) -> MRN:
+    """The MRN from the path; anything that cannot be an MRN is simply not found."""
+    mrn = value.upper()
+    if not _MRN_SHAPE.match(mrn):
+        raise NotFound(f"no declaration {value[:40]!r}", code="declaration.not-found")
+    return MRN(mrn)
+
+
 def _version_header(if_match: str | None) -> int | None:
     """``If-Match: "3"`` (or ``3``) asks for optimistic locking on version 3."""
     if if_match is None:
@@ -101,8 +114,8 @@ def list_declarations(
     services: Services, party: CurrentParty,
     status: Status | None = None,
     type: DeclarationType | None = None,
-    accepted_from: datetime | None = None,
-    accepted_to: datetime | None = None,
+    accepted_from: AwareDatetime | None = None,
+    accepted_to: AwareDatetime | None = None,
     commodity_code: Annotated[str | None, Query(pattern=r"^[0-9]{2,10}$")] = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -126,16 +139,20 @@ def _decode_cursor(cursor: str | None) -> tuple[datetime, str] | None:
         return None
     try:
         at, mrn = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
-        return datetime.fromisoformat(at), mrn
+        after = datetime.fromisoformat(at)
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise DomainError("the cursor is not one this API issued", code="request.cursor",
                           pointer="/cursor") from exc
+    if after.tzinfo is None:
+        raise DomainError("the cursor is not one this API issued", code="request.cursor",
+                          pointer="/cursor")
+    return after, mrn
 
 
 @router.get("/{mrn}", response_model=DeclarationOut, responses=ERRORS,
             summary="Read one declaration")
 def get_declaration(mrn: str, services: Services, party: CurrentParty) -> DeclarationOut:
-    return _out(queries.get_declaration(services, MRN(mrn.upper()), party))
+    return _out(queries.get_declaration(services, _mrn(mrn), party))
 
 
 @router.post("/{mrn}/amendments", response_model=DeclarationOut, responses=ERRORS,
@@ -146,7 +163,7 @@ async def amend_declaration(
 ) -> DeclarationOut:
     """Replace the whole content before release; re-validated; the version goes up by one."""
     submission = await _submission(request, body)
-    declaration = await run_in_threadpool(amendment.amend, services, MRN(mrn.upper()),
+    declaration = await run_in_threadpool(amendment.amend, services, _mrn(mrn),
                                           submission, party, _version_header(if_match))
     return _out(declaration)
 
@@ -157,16 +174,16 @@ def invalidate_declaration(
     mrn: str, body: InvalidationIn, services: Services, party: TraderSide,
     if_match: Annotated[str | None, Header()] = None,
 ) -> DeclarationOut:
-    return _out(amendment.invalidate(services, MRN(mrn.upper()), party, body.reason,
+    return _out(amendment.invalidate(services, _mrn(mrn), party, body.reason,
                                      _version_header(if_match)))
 
 
 @router.get("/{mrn}/history", response_model=HistoryOut, responses=ERRORS,
             summary="State changes and content versions of a declaration")
 def declaration_history(mrn: str, services: Services, party: CurrentParty) -> HistoryOut:
-    entries, versions = queries.declaration_history(services, MRN(mrn.upper()), party)
+    entries, versions = queries.declaration_history(services, _mrn(mrn), party)
     return HistoryOut(
-        mrn=mrn.upper(),
+        mrn=_mrn(mrn),
         entries=[HistoryEntryOut(sequence=e.sequence, event=e.event, version=e.version,
                                  status=e.status, actor=e.actor, at=e.at, detail=e.detail)
                  for e in entries],
