@@ -59,3 +59,31 @@ def test_hs_import_streams_the_wco_nomenclature_into_the_store(
     csv = SHARED / "hs" / "hs2022-harmonized-system.csv"
     assert main(["--json", "reference", "import", "hs", str(csv)]) == 0
     assert _json_out(capsys)["imported"] == 6936
+
+
+def test_tariff_show_lists_the_measures_in_force_for_an_origin(
+        env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from opencustoms import bootstrap
+    from opencustoms.settings import Settings
+
+    bootstrap.prepare(Settings.from_env())
+    capsys.readouterr()
+    assert main(["--json", "tariff", "show", "8712003000", "--origin", "CN",
+                 "--date", "2026-03-02"]) == 0
+    shown = _json_out(capsys)
+    assert shown["ancestors"] == ["871200", "8712", "87"]
+    rates = {(m["type"], m["additional_code"]): m["rate"]
+             for m in shown["measures"]}  # type: ignore[union-attr]
+    assert rates[("552", "C001")] == "19.20 %"
+    assert rates[("552", "C999")] == "48.50 %"
+    assert rates[("103", None)] in {"14.00 %", "10.00 %"}
+
+
+def test_tariff_show_of_an_unknown_code_is_a_clear_error(
+        env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from opencustoms import bootstrap
+    from opencustoms.settings import Settings
+
+    bootstrap.prepare(Settings.from_env())
+    assert main(["tariff", "show", "9999999999", "--date", "2026-03-02"]) == 2
+    assert "no commodity code 9999999999 valid on 2026-03-02" in capsys.readouterr().err

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import opencustoms.bootstrap as bootstrap
+from opencustoms.domain.errors import DomainError
 from opencustoms.domain.parties import Party, PartyId, Role
 from opencustoms.settings import Settings
 
@@ -57,6 +58,42 @@ def _reference_rules(args: argparse.Namespace, settings: Settings) -> int:
     print("| code | family | message |\n| --- | --- | --- |")
     for r in rules:
         print(f"| {r.code} | {r.family.value} | {r.message.replace('|', '/')} |")
+    return 0
+
+
+def _tariff_show(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import date
+
+    from opencustoms.services.estimate import commodity_measures
+    from opencustoms.tariff.expressions import format_expression
+
+    day = date.fromisoformat(args.date) if args.date else date.today()
+    container = bootstrap.build(settings)
+    try:
+        found = commodity_measures(container.services, args.code, day, args.origin)
+    finally:
+        container.close()
+    rows: list[dict[str, Any]] = [
+        {"sid": m.sid, "type": m.type.id, "description": m.type.description,
+             "declared_on": m.commodity, "origin": m.area.id,
+             "rate": format_expression(m.components) if m.components else "",
+             "additional_code": m.additional_code, "quota": m.quota,
+             "conditions": len(m.conditions)} for m in found.measures]
+    if args.json:
+        print(json.dumps({"code": found.commodity.code,
+                          "description": found.commodity.description,
+                          "ancestors": [a.code for a in found.ancestors], "date": str(day),
+                          "measures": rows}))
+        return 0
+    print(f"{found.commodity.code}  {found.commodity.description}")
+    for ancestor in found.ancestors:
+        print(f"  under {ancestor.code}  {ancestor.description}")
+    for row in rows:
+        extra = "".join(f" [{k} {row[k]}]" for k in ("additional_code", "quota") if row[k])
+        print(f"  {row['type']:>4} {row['description'][:32]:<32} {row['origin']:<5} "
+              f"on {row['declared_on']:<10} {row['rate']}{extra}")
+    print(f"{len(rows)} measures in force on {day} for {args.code}"
+          + (f" from {args.origin}" if args.origin else ""))
     return 0
 
 
@@ -105,6 +142,14 @@ def parser() -> argparse.ArgumentParser:
     ref_sub.add_parser("rules", help="print the rule catalogue as a Markdown table").set_defaults(
         handler=_reference_rules)
 
+    tariff = sub.add_parser("tariff", help="tariff").add_subparsers(dest="tariff_command",
+                                                                    required=True)
+    show = tariff.add_parser("show", help="a commodity code's measures in force")
+    show.add_argument("code")
+    show.add_argument("--origin", help="country of origin (ISO 3166 alpha-2)")
+    show.add_argument("--date", help="acceptance date, YYYY-MM-DD (default today)")
+    show.set_defaults(handler=_tariff_show)
+
     party = sub.add_parser("party", help="parties").add_subparsers(dest="party_command",
                                                                    required=True)
     create = party.add_parser("create", help="create a party and its first API key")
@@ -135,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.port = settings.port
     try:
         code: int = args.handler(args, settings)
-    except (ValueError, FileNotFoundError) as exc:
+    except (ValueError, FileNotFoundError, DomainError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return code
