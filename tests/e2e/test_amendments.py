@@ -160,3 +160,28 @@ def test_an_invalidated_declaration_cannot_be_amended(api: Api) -> None:
     read = api.get(f"{DECLARATIONS}/{mrn}", ACME).json()
     assert (read["status"], read["version"]) == ("invalidated", version)
     assert read["declaration"]["items"][0]["description"] == "Smartphones, 128 GB"
+
+
+def test_the_listing_follows_an_amended_commodity_code(api: Api) -> None:
+    mrn, amended = _lodged_with_changed_copy(api)
+    amended["items"][0]["commodity_code"] = "8517140000"
+
+    response = _amend(api, mrn, amended)
+
+    assert response.status_code == 200, response.text
+    assert api.mrns(ACME, commodity_code="8517140000") == [mrn]
+    assert api.mrns(ACME, commodity_code="8517130000") == []
+
+
+def test_a_representative_removed_by_amendment_loses_sight_of_the_declaration(
+        api: Api) -> None:
+    document = represented_import()
+    mrn = api.lodged(document, BROKER)["mrn"]
+    document["representative"] = None
+
+    response = _amend(api, mrn, document, party=ACME)
+
+    assert response.status_code == 200, response.text
+    assert_problem(api.get(f"{DECLARATIONS}/{mrn}", BROKER), 404, "declaration.not-found", "")
+    assert api.mrns(BROKER) == []
+    assert api.mrns(ACME) == [mrn]

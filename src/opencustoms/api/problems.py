@@ -36,7 +36,10 @@ _STATUS: tuple[tuple[type[domain.DomainError], int, str], ...] = (
 def problem_response(request: Request, status: int, title: str, code: str, detail: str, *,
                      problems: Sequence[Problem] = (), headers: dict[str, str] | None = None,
                      extra: dict[str, Any] | None = None) -> JSONResponse:
-    """A problem+json response for ``request`` (its path and correlation id included)."""
+    """A problem+json response for ``request`` (its path and correlation id included). The
+    ``errors`` list is never empty: a problem without a field of its own points at the whole
+    request (pointer "")."""
+    problems = problems or (Problem(code, "", detail),)
     body: dict[str, Any] = {
         "type": f"urn:opencustoms:problem:{code}",
         "title": title,

@@ -142,10 +142,10 @@ def _decode_cursor(cursor: str | None) -> tuple[datetime, str] | None:
         after = datetime.fromisoformat(at)
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise DomainError("the cursor is not one this API issued", code="request.cursor",
-                          pointer="/cursor") from exc
+                          pointer="/query/cursor") from exc
     if after.tzinfo is None:
         raise DomainError("the cursor is not one this API issued", code="request.cursor",
-                          pointer="/cursor")
+                          pointer="/query/cursor")
     return after, mrn
 
 
