@@ -2,10 +2,11 @@
 
 ``make bench`` (or ``.venv/bin/python bench/lodge.py``) prepares a fresh SQLite data directory
 (migrations, demo pack, demo parties and keys), starts uvicorn with two workers on a free
-loopback port serving ``bench.app:create_bench_app`` (the API as ``make run`` serves it, plus a
-baseline route), and drives it from this process with a small asyncio HTTP/1.1 client over
-keep-alive connections. Three scenarios, each warmed up and then measured, in several rounds
-whose order rotates:
+loopback port through ``bench/serve.py`` (as ``opencustoms serve`` does, with a workaround for
+uvicorn's lost ``TCP_NODELAY``) serving ``bench.app:create_bench_app`` (the API plus a baseline
+route), and drives it from this process with a small asyncio HTTP/1.1 client over keep-alive
+connections. Three scenarios, each warmed up, then measured in many short rounds whose order
+rotates:
 
 - ``baseline``: ``POST /api/bench/baseline``, a minimal JSON document inserted into a small
   table of the same database by the same stack (middleware, authentication, unit of work);
@@ -14,8 +15,9 @@ whose order rotates:
 
 Every response must be 201, and afterwards the database must hold exactly one declaration per
 201: anything else fails the run loudly and writes nothing. Per scenario it reports requests/s,
-p50/p99 latency, the ratio to the baseline's throughput of the same round (median over rounds)
-and the peak RSS of the server's worker processes (VmHWM, reset before each measurement). The
+p50/p99 latency, the ratio to the baseline's throughput of the same round (median and
+quartiles over rounds), the workers' CPU time per request and their peak RSS (VmHWM, reset
+before each batch). The
 result goes to ``bench/results/lodge.json`` and the ``lodge`` section of ``BENCHMARKS.md``;
 ``--quick`` is a short run (< 1 min) that writes ``bench/results/lodge-quick.json`` only.
 """
@@ -57,7 +59,7 @@ RESULTS = BENCH_DIR / "results"
 BENCHMARKS_MD = REPO / "BENCHMARKS.md"
 BEGIN, END = "<!-- lodge:begin -->", "<!-- lodge:end -->"
 
-APP_FACTORY = "bench.app:create_bench_app"
+APP_FACTORY = "bench.app:create_bench_app"  # served by bench/serve.py
 BASELINE_PATH = "/api/bench/baseline"  # bench/app.py
 BASELINE_TABLE = "bench_baseline"  # bench/app.py
 LODGE_PATH = "/api/v1/declarations"
@@ -280,7 +282,8 @@ def free_port() -> int:
 class Server:
     """uvicorn with ``WORKERS`` worker processes on the prepared data directory."""
 
-    def __init__(self, data_dir: Path, port: int, log: Path) -> None:
+    def __init__(self, data_dir: Path, port: int, log: Path, *, nodelay: bool,
+                 app: str) -> None:
         self.port = port
         self.log_path = log
         env = {k: v for k, v in os.environ.items() if not k.startswith("OPENCUSTOMS_")}
@@ -288,11 +291,12 @@ class Server:
                    PYTHONPATH=os.pathsep.join(filter(None, [str(REPO),
                                                             os.environ.get("PYTHONPATH")])))
         self._log = log.open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", APP_FACTORY,
-             "--host", "127.0.0.1", "--port", str(port), "--workers", str(WORKERS),
-             "--no-access-log", "--log-level", "info"],
-            cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        command = [sys.executable, str(BENCH_DIR / "serve.py"), "--host", "127.0.0.1",
+                   "--port", str(port), "--workers", str(WORKERS), "--app", app]
+        if not nodelay:
+            command.append("--no-nodelay")
+        self.process = subprocess.Popen(command, cwd=REPO, env=env, stdout=self._log,
+                                        stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         """Until every worker has finished starting up and the health check answers."""
@@ -374,6 +378,18 @@ def rss_mb(pids: list[int]) -> list[float]:
     return [_status_kb(pid, "VmRSS") / 1024 for pid in pids]
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of ``pids`` so far."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / _TICK
+
+
 # --- measurement ----------------------------------------------------------------------------
 
 
@@ -385,6 +401,8 @@ class Options:
     rounds: int
     max_seconds: float
     quick: bool
+    nodelay: bool
+    app: str
 
 
 def percentile(sorted_values: list[float], p: float) -> float:
@@ -402,52 +420,76 @@ def _lrns(prefix: str) -> Iterator[str]:
         yield f"{prefix}{number:08d}"
 
 
+async def _block(server: Server, api_key: str, options: Options, scenario: Scenario,
+                 lrns: Iterator[str], count: int) -> Phase:
+    client = Client(server.port, api_key, options.concurrency)
+    await client.open()
+    try:
+        phase = await client.run(scenario, lrns, count, options.max_seconds)
+    finally:
+        await client.close()
+    if phase.failures:
+        status, body = phase.failures[0]
+        raise BenchFailure(
+            f"{scenario.name}: {len(phase.failures)} of {phase.sent} responses were not 201; "
+            f"first: {status} {body.decode(errors='replace')}")
+    return phase
+
+
 async def measure(server: Server, api_key: str, options: Options) -> dict[str, Any]:
-    """Run every scenario ``options.rounds`` times; fail at the first non-201 answer."""
+    """Warm every scenario up, then run ``options.rounds`` short rounds; each round runs every
+    scenario once, in an order that rotates. Fails at the first answer other than 201."""
     pids = server.worker_pids()
+    lrns = {s.name: _lrns(f"{s.name.upper()}-") for s in SCENARIOS}
+    created = dict.fromkeys(lrns, 0)
+    for scenario in SCENARIOS:
+        warm = await _block(server, api_key, options, scenario, lrns[scenario.name],
+                            options.warmup)
+        created[scenario.name] += warm.created
     rss_start = rss_mb(pids)
+    load_start = os.getloadavg()[0]
+    latencies: dict[str, list[float]] = {s.name: [] for s in SCENARIOS}
     rounds: list[dict[str, dict[str, Any]]] = []
-    created = {s.name: 0 for s in SCENARIOS}
     hwm_reset = True
     for round_index in range(options.rounds):
         shift = round_index % len(SCENARIOS)
-        order = SCENARIOS[shift:] + SCENARIOS[:shift]
         results: dict[str, dict[str, Any]] = {}
-        for scenario in order:
-            client = Client(server.port, api_key, options.concurrency)
-            await client.open()
-            lrns = _lrns(f"{scenario.name.upper()}-R{round_index + 1}-")
-            try:
-                warm = await client.run(scenario, lrns, options.warmup, options.max_seconds)
-                _check(scenario, warm)
-                hwm_reset = reset_peak_rss(pids) and hwm_reset
-                phase = await client.run(scenario, lrns, options.requests, options.max_seconds)
-                _check(scenario, phase)
-            finally:
-                await client.close()
-            created[scenario.name] += warm.created + phase.created
-            latencies = sorted(phase.latencies)
+        for scenario in SCENARIOS[shift:] + SCENARIOS[:shift]:
+            hwm_reset = reset_peak_rss(pids) and hwm_reset
+            server_cpu, client_cpu = cpu_seconds(pids), time.process_time()
+            phase = await _block(server, api_key, options, scenario, lrns[scenario.name],
+                                 options.requests)
+            server_cpu = cpu_seconds(pids) - server_cpu
+            client_cpu = time.process_time() - client_cpu
             peaks = peak_rss_mb(pids)
+            created[scenario.name] += phase.created
+            latencies[scenario.name] += phase.latencies
+            ordered = sorted(phase.latencies)
             results[scenario.name] = {
-                "requests": phase.sent, "created_201": phase.created, "errors": 0,
+                "requests": phase.sent, "created_201": phase.created,
                 "seconds": round(phase.elapsed, 3),
                 "throughput_per_s": round(phase.created / phase.elapsed, 1),
-                "p50_ms": round(percentile(latencies, 50) * 1000, 2),
-                "p99_ms": round(percentile(latencies, 99) * 1000, 2),
+                "p50_ms": round(percentile(ordered, 50) * 1000, 2),
+                "p99_ms": round(percentile(ordered, 99) * 1000, 2),
+                "server_cpu_ms_per_request": round(server_cpu * 1000 / phase.sent, 3),
+                "server_cpu_cores_busy": round(server_cpu / phase.elapsed, 2),
+                "client_cpu_cores_busy": round(client_cpu / phase.elapsed, 2),
                 "peak_rss_mb": round(sum(peaks), 1),
                 "peak_rss_per_worker_mb": [round(p, 1) for p in peaks],
                 "truncated_by_time": phase.truncated,
             }
-            print(f"  round {round_index + 1} {scenario.name:9} "
-                  f"{results[scenario.name]['throughput_per_s']:8.1f}/s  "
-                  f"p50 {results[scenario.name]['p50_ms']:7.2f} ms  "
-                  f"p99 {results[scenario.name]['p99_ms']:7.2f} ms  "
-                  f"RSS {results[scenario.name]['peak_rss_mb']:6.1f} MB", flush=True)
-        base = results["baseline"]["throughput_per_s"]
+        base = results["baseline"]
         for result in results.values():
-            result["ratio"] = round(result["throughput_per_s"] / base, 3)
+            result["ratio"] = round(result["throughput_per_s"] / base["throughput_per_s"], 3)
+            result["cpu_ratio"] = round(base["server_cpu_ms_per_request"]
+                                        / result["server_cpu_ms_per_request"], 3)
         rounds.append(results)
-    return {"rounds": rounds, "created": created, "hwm_reset": hwm_reset,
+        print(f"  round {round_index + 1:2}/{options.rounds}: " + "  ".join(
+            f"{name} {r['throughput_per_s']:6.1f}/s (×{r['ratio']:.2f})"
+            for name, r in results.items()), flush=True)
+    return {"rounds": rounds, "latencies": latencies, "created": created,
+            "hwm_reset": hwm_reset, "load_average_1min": [round(load_start, 2),
+                                                           round(os.getloadavg()[0], 2)],
             "worker_rss_start_mb": [round(r, 1) for r in rss_start],
             "worker_rss_end_mb": [round(r, 1) for r in rss_mb(pids)]}
 
@@ -456,32 +498,41 @@ class BenchFailure(Exception):
     pass
 
 
-def _check(scenario: Scenario, phase: Phase) -> None:
-    if phase.failures:
-        status, body = phase.failures[0]
-        raise BenchFailure(
-            f"{scenario.name}: {len(phase.failures)} of {phase.sent} responses were not 201; "
-            f"first: {status} {body.decode(errors='replace')}")
+def _quartiles(values: list[float]) -> list[float]:
+    """First and third quartile (the extremes when there are fewer than four values)."""
+    if len(values) < 4:
+        return [min(values), max(values)]
+    q1, _, q3 = statistics.quantiles(values, n=4)
+    return [round(q1, 3), round(q3, 3)]
 
 
-def summarise(rounds: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
-    """Median over rounds of each metric; the ratio is the median of per-round ratios (each
-    against the baseline of its own round)."""
+def summarise(rounds: list[dict[str, dict[str, Any]]],
+              latencies: dict[str, list[float]]) -> dict[str, dict[str, Any]]:
+    """Per scenario: median over rounds of throughput and of the per-round ratio to the
+    baseline (each against the baseline of its own round); latency percentiles over every
+    measured request; server CPU per request over every round; the highest peak RSS."""
     summary: dict[str, dict[str, Any]] = {}
     for scenario in SCENARIOS:
         runs = [r[scenario.name] for r in rounds]
+        ordered = sorted(latencies[scenario.name])
+        requests = sum(r["requests"] for r in runs)
+        cpu = sum(r["server_cpu_ms_per_request"] * r["requests"] for r in runs) / requests
         summary[scenario.name] = {
             "label": scenario.label,
             "path": scenario.path,
             "throughput_per_s": round(statistics.median(r["throughput_per_s"] for r in runs), 1),
-            "p50_ms": round(statistics.median(r["p50_ms"] for r in runs), 2),
-            "p99_ms": round(statistics.median(r["p99_ms"] for r in runs), 2),
+            "p50_ms": round(percentile(ordered, 50) * 1000, 2),
+            "p99_ms": round(percentile(ordered, 99) * 1000, 2),
             "ratio": round(statistics.median(r["ratio"] for r in runs), 3),
+            "ratio_quartiles": _quartiles([r["ratio"] for r in runs]),
+            "ratio_min_max": [min(r["ratio"] for r in runs), max(r["ratio"] for r in runs)],
+            "server_cpu_ms_per_request": round(cpu, 3),
+            "cpu_ratio": round(statistics.median(r["cpu_ratio"] for r in runs), 3),
             "peak_rss_mb": round(max(r["peak_rss_mb"] for r in runs), 1),
             "peak_rss_per_worker_mb": round(max(max(r["peak_rss_per_worker_mb"])
                                                 for r in runs), 1),
-            "requests": sum(r["requests"] for r in runs),
-            "errors": sum(r["errors"] for r in runs),
+            "requests": requests,
+            "errors": 0,
         }
     return summary
 
@@ -524,6 +575,25 @@ def machine() -> dict[str, Any]:
             "cpus": os.cpu_count(), "memory_gb": memory_gb}
 
 
+def source() -> dict[str, Any]:
+    """Which code was measured: the commit, whether ``src/`` differs from it, the import path."""
+    import opencustoms
+
+    package = Path(opencustoms.__file__).resolve().parent
+
+    def git(*args: str) -> str | None:
+        try:
+            return subprocess.run(["git", *args], cwd=package, capture_output=True, text=True,
+                                  check=True).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return None
+
+    commit = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain", "--", ".") if commit else None
+    return {"commit": commit, "package_modified": None if status is None else bool(status),
+            "opencustoms_imported_from": str(package)}
+
+
 def versions() -> dict[str, str | None]:
     found: dict[str, str | None] = {}
     for name in ("opencustoms", "fastapi", "starlette", "uvicorn", "pydantic", "sqlalchemy",
@@ -538,33 +608,42 @@ def versions() -> dict[str, str | None]:
 def markdown_section(report: dict[str, Any]) -> str:
     p = report["parameters"]
     rows = [
-        "| scenario | requests/s | p50 ms | p99 ms | ratio to baseline | peak RSS, 2 workers "
-        "(max per worker) MB | errors |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| scenario | requests/s | p50 ms | p99 ms | ratio to baseline (quartiles) "
+        "| server CPU ms/request | peak RSS MB, 2 workers (max one) | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for s in report["scenarios"].values():
-        rows.append(f"| {s['label']} | {s['throughput_per_s']:.1f} | {s['p50_ms']:.2f} | "
-                    f"{s['p99_ms']:.2f} | {s['ratio']:.2f} | {s['peak_rss_mb']:.0f} "
+        low, high = s["ratio_quartiles"]
+        rows.append(f"| {s['label']} | {s['throughput_per_s']:.1f} | {s['p50_ms']:.1f} | "
+                    f"{s['p99_ms']:.1f} | {s['ratio']:.2f} ({low:.2f}–{high:.2f}) | "
+                    f"{s['server_cpu_ms_per_request']:.2f} | {s['peak_rss_mb']:.0f} "
                     f"({s['peak_rss_per_worker_mb']:.0f}) | {s['errors']} |")
     goal = report["goal"]
     verdict = "met" if goal["met"] else "**not met**"
     m = report["machine"]
+    load = report["load_average_1min_start_end"]
+    src = report["source"]
+    code = (f"commit {src['commit'][:10]}" + (" with uncommitted changes"
+                                             if src["package_modified"] else "")
+            if src["commit"] else f"`{src['opencustoms_imported_from']}`")
     return "\n".join([
         BEGIN,
         "## Lodgement (`bench/lodge.py`)",
         "",
         f"Measured {report['date']} on {m['cpu']} ({m['cpus']} CPUs, {m['memory_gb']} GB), "
         f"Python {report['python']}, uvicorn {report['versions']['uvicorn']} with "
-        f"{report['server']['workers']} workers, SQLite (WAL). {p['rounds']} rounds of "
-        f"{p['requests']} requests per scenario after {p['warmup']} warm-up requests, "
-        f"{p['concurrency']} keep-alive connections; medians over rounds.",
+        f"{report['server']['workers']} workers, SQLite (WAL); load average "
+        f"{load[0]:.1f} → {load[1]:.1f} (other work on the machine). {p['rounds']} rounds of "
+        f"{p['requests']} requests per scenario after {p['warmup']} warm-up requests each, "
+        f"{p['concurrency']} keep-alive connections. Requests/s and ratio: median over rounds; "
+        "latency over all measured requests.",
         "",
         *rows,
         "",
         f"Goal: lodging 1-item declarations at ≥ {GOAL_RATIO:.0%} of the baseline's throughput"
-        f" — ratio {goal['ratio']:.2f}, {verdict}. The database held exactly one declaration "
+        f" — ratio {goal['ratio']:.3f}, {verdict}. The database held exactly one declaration "
         f"per 201 ({report['correctness']['declarations_in_database']} declarations). "
-        f"Raw numbers, per round: `bench/results/lodge.json`.",
+        f"Code: {code}. Raw numbers, per round: `bench/results/{report['output']}`.",
         END,
     ])
 
@@ -573,28 +652,30 @@ INTRO = """# Benchmarks
 
 Performance is measured, never asserted by tests (DESIGN.md §9). Each benchmark measures a
 **baseline in the same run** on the same machine and reports its scenarios as a ratio to it,
-because the machines these run on are noisy and absolute numbers travel badly. Peak memory
-(RSS) is recorded beside time. Raw results, with machine, versions and parameters, are in
-`bench/results/*.json`; each benchmark rewrites only its own section below (between its
-`<!-- name:begin -->` / `<!-- name:end -->` markers).
+because the machines these run on are shared and noisy and absolute numbers travel badly. Peak
+memory (RSS) is recorded beside time. Raw results, with machine, versions, commit and
+parameters, are in `bench/results/*.json`; each benchmark rewrites only its own section below
+(between its `<!-- name:begin -->` / `<!-- name:end -->` markers).
 
 ## How to run
 
 ```sh
-make bench                              # all of them (today: the lodgement benchmark)
-.venv/bin/python bench/lodge.py         # the lodgement benchmark alone (about 2-4 minutes)
-.venv/bin/python bench/lodge.py --quick # a short check (< 1 minute); writes lodge-quick.json only
-.venv/bin/python bench/lodge.py --requests 5000 --concurrency 16 --rounds 5
+make bench                                        # the lodgement benchmark, ~1.5 min
+.venv/bin/python bench/lodge.py --quick           # a short check (< 1 min); lodge-quick.json only
+.venv/bin/python bench/lodge.py --rounds 20 --requests 500 --concurrency 16
+.venv/bin/python bench/profile_lodge.py           # CPU per request in one process, no server
+.venv/bin/python bench/profile_lodge.py --cprofile lodge-1   # where a lodgement's time goes
 ```
 
 ### Lodgement: method
 
 `bench/lodge.py` prepares a fresh data directory in a temporary folder (SQLite, migrations,
-demo jurisdiction pack, demo parties and keys) and starts the real HTTP server — uvicorn with 2
-worker processes on a free loopback port, access log off — serving the application exactly as
-`create_app` builds it plus one baseline route (`bench/app.py`). A light asyncio HTTP/1.1 client
-in a separate process sends the requests over keep-alive connections as trader
-`XX100000000001`; each declaration has a new LRN.
+demo jurisdiction pack, demo parties and keys) and starts the real HTTP server:
+`bench/serve.py` runs uvicorn with 2 worker processes on a free loopback port exactly as
+`opencustoms serve` does (access log off), serving `create_app` plus one baseline route
+(`bench/app.py`). A light asyncio HTTP/1.1 client in the benchmark's own process sends the
+requests over keep-alive connections as trader `XX100000000001`; every declaration has a new
+LRN.
 
 - **baseline** — `POST /api/bench/baseline`: a minimal JSON document inserted into a small
   table of the same database through the same stack: middleware, API-key authentication, body
@@ -603,11 +684,26 @@ in a separate process sends the requests over keep-alive connections as trader
 - **lodge, 10 goods items** — the same declaration with 10 items (sequences 1..10, item
   prices adding up to the invoice).
 
-Each scenario is warmed up and then measured; the rounds rotate the order of the scenarios.
-The ratio is a scenario's throughput over the baseline's in the same round, median over
-rounds. Every answer must be 201 and the database must afterwards hold exactly one declaration
-per 201, otherwise the run fails and writes nothing. Peak RSS is the sum over the two workers
-of their VmHWM, reset before each measurement (the budget is 300 MB per worker).
+Each scenario is warmed up, then the run makes many short rounds; each round runs every
+scenario once, in a rotating order, so that all three see the same background load. The ratio
+is a scenario's throughput over the baseline's in the same round; the table gives its median
+and quartiles over the rounds. Latency percentiles are over all measured requests; server CPU
+is the workers' user + system time per request. Every answer must be 201 and the database must
+afterwards hold exactly one declaration per 201, otherwise the run fails and writes nothing.
+Peak RSS is the sum over the two workers of their VmHWM, reset before each batch (the budget is
+300 MB per worker).
+
+With more than one worker, uvicorn 0.54 leaves Nagle's algorithm on for every connection
+(uvicorn issue #3149): each response on a keep-alive connection then waits ~40 ms for the
+client's delayed ACK, whatever the application does. `bench/serve.py` works around it (see its
+docstring); `--stock-uvicorn` measures without the workaround.
+
+To find where the time goes, `bench/profile_lodge.py` measures the CPU per request of each
+scenario in one process without the server, and `--cprofile lodge-1` lists the costliest
+functions. For faithful shares, sample a served worker instead (cProfile inflates code that
+makes many small calls): prepare a data directory (`make run` does), start
+`OPENCUSTOMS_DATA_DIR=var .venv/bin/python bench/serve.py --port 8123 --workers 1`, load it
+(e.g. `bench/lodge.py`'s `Client`) and run `py-spy record --gil -r 200 -d 20 -f raw -p <pid>`.
 """
 
 
@@ -627,25 +723,35 @@ def write_markdown(section: str) -> None:
 def parse_args(argv: list[str] | None = None) -> Options:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=None,
-                        help="measured requests per scenario and round (default 2000)")
+                        help="measured requests per scenario and round (default 300)")
     parser.add_argument("--warmup", type=int, default=None,
-                        help="warm-up requests per scenario and round (default 200)")
+                        help="warm-up requests per scenario, before the rounds (default 200)")
     parser.add_argument("--concurrency", type=int, default=8,
                         help="keep-alive connections (default 8)")
-    parser.add_argument("--rounds", type=int, default=None, help="rounds (default 3)")
+    parser.add_argument("--rounds", type=int, default=None, help="rounds (default 12)")
     parser.add_argument("--max-seconds", type=float, default=None,
-                        help="time bound of each measured batch (default 120)")
+                        help="time bound of each batch of requests (default 60)")
     parser.add_argument("--quick", action="store_true",
-                        help="short run (300 requests, 1 round); writes lodge-quick.json only")
+                        help="short run (2 rounds of 150 requests); writes lodge-quick.json "
+                             "only")
+    parser.add_argument("--stock-uvicorn", action="store_true",
+                        help="serve without the TCP_NODELAY workaround of bench/serve.py "
+                             "(uvicorn #3149); writes lodge-stock[-quick].json only")
+    parser.add_argument("--app", default=APP_FACTORY,
+                        help="application factory to serve, for experiments (it must add the "
+                             f"baseline route, see bench/app.py); other than {APP_FACTORY} "
+                             "writes lodge-experiment.json only")
     args = parser.parse_args(argv)
     quick = bool(args.quick)
     options = Options(
-        requests=args.requests or (300 if quick else 2000),
+        requests=args.requests or (150 if quick else 300),
         warmup=args.warmup if args.warmup is not None else (50 if quick else 200),
         concurrency=args.concurrency,
-        rounds=args.rounds or (1 if quick else 3),
-        max_seconds=args.max_seconds or (15.0 if quick else 120.0),
+        rounds=args.rounds or (2 if quick else 12),
+        max_seconds=args.max_seconds or (15.0 if quick else 60.0),
         quick=quick,
+        nodelay=not args.stock_uvicorn,
+        app=args.app,
     )
     if options.requests < 1 or options.concurrency < 1 or options.rounds < 1:
         parser.error("--requests, --concurrency and --rounds must be at least 1")
@@ -659,9 +765,15 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings(data_dir=data_dir,
                             database_url=f"sqlite:///{data_dir / 'opencustoms.db'}")
         print(f"preparing {data_dir} …", flush=True)
+        load = os.getloadavg()[0]
+        if load > 0.5:
+            print(f"note: load average {load:.1f} before the run; other work on the machine "
+                  "makes the numbers noisier (the ratios are paired per round to limit that)",
+                  flush=True)
         bootstrap.prepare(settings)
         api_key: str = json.loads(settings.api_keys_file.read_text())[TRADER]
-        server = Server(data_dir, free_port(), Path(tmp) / "uvicorn.log")
+        server = Server(data_dir, free_port(), Path(tmp) / "uvicorn.log",
+                        nodelay=options.nodelay, app=options.app)
         try:
             server.wait_ready()
             print(f"uvicorn on 127.0.0.1:{server.port}, workers {server.worker_pids()}; "
@@ -674,7 +786,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         finally:
             server.stop()
-    scenarios = summarise(measured["rounds"])
+    scenarios = summarise(measured["rounds"], measured["latencies"])
     ratio = scenarios["lodge-1"]["ratio"]
     report: dict[str, Any] = {
         "benchmark": "lodge",
@@ -682,29 +794,38 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine(),
         "python": platform.python_version(),
         "versions": versions(),
-        "server": {"command": f"uvicorn --factory {APP_FACTORY} --workers {WORKERS}",
-                   "workers": WORKERS, "database": "sqlite (WAL)", "access_log": False},
+        "source": source(),
+        "server": {"command": "python bench/serve.py --workers 2"
+                              + ("" if options.nodelay else " --no-nodelay"),
+                   "app": options.app, "workers": WORKERS, "database": "sqlite (WAL)",
+                   "access_log": False, "tcp_nodelay_workaround": options.nodelay},
         "parameters": {"requests": options.requests, "warmup": options.warmup,
                        "concurrency": options.concurrency, "rounds": options.rounds,
                        "max_seconds": options.max_seconds, "quick": options.quick},
         "scenarios": scenarios,
-        "goal": {"description": "lodge-1 throughput / baseline throughput",
+        "goal": {"description": "lodge-1 throughput / baseline throughput, median of rounds",
                  "target": GOAL_RATIO, "ratio": ratio, "met": ratio >= GOAL_RATIO},
         "correctness": correctness,
+        "load_average_1min_start_end": measured["load_average_1min"],
         "memory": {"peak_rss_reset_per_measurement": measured["hwm_reset"],
                    "worker_rss_start_mb": measured["worker_rss_start_mb"],
                    "worker_rss_end_mb": measured["worker_rss_end_mb"]},
         "rounds": measured["rounds"],
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    output = RESULTS / ("lodge-quick.json" if options.quick else "lodge.json")
+    experiment = options.app != APP_FACTORY
+    official = not options.quick and options.nodelay and not experiment
+    name = "lodge" + ("-experiment" if experiment else "") + (
+        "-stock" if not options.nodelay else "") + ("-quick" if options.quick else "")
+    output = RESULTS / f"{name}.json"
+    report["output"] = output.name
     output.write_text(json.dumps(report, indent=2) + "\n")
     section = markdown_section(report)
-    if not options.quick:
+    if official:
         write_markdown(section)
     print(section)
     print(f"wrote {output.relative_to(REPO)}"
-          + ("" if options.quick else f" and {BENCHMARKS_MD.relative_to(REPO)}"))
+          + (f" and {BENCHMARKS_MD.relative_to(REPO)}" if official else ""))
     return 0
 
 

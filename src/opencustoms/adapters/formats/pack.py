@@ -80,16 +80,18 @@ def load_pack(path: PackPath | None = None) -> ReferenceData:
 
 def read_jurisdiction(path: PackPath) -> Jurisdiction:
     """The customs territory: its country code, name and currency."""
-    record = _Record(_load(path, "jurisdiction.json"), "jurisdiction.json", "the territory")
+    file = "jurisdiction.json"
+    record = PackRecord(load_pack_file(path, file), file, "the territory")
     return Jurisdiction(record.text("country"), record.text("name"), record.text("currency"))
 
 
 def read_code_lists(path: PackPath) -> Iterator[tuple[str, CodeListEntry]]:
     """Every code list entry, as (list name, entry); list names are :class:`CodeList` values."""
     file = "code_lists.json"
-    lists = _load(path, file)
+    lists = load_pack_file(path, file)
     if not isinstance(lists, dict):
-        raise PackError(f"{file}: expected an object of code lists, got {_kind(lists)}")
+        raise PackError(f"{file}: expected an object of code lists, "
+                        f"got {json_type_name(lists)}")
     known = {name.value for name in CodeList}
     for list_name, entries in lists.items():
         if list_name not in known:
@@ -110,7 +112,7 @@ def read_nomenclature(path: PackPath, source: str | None = None) -> Iterator[Com
     """
     file = "nomenclature.json"
     tag = source or path.name
-    for record in _records(_load(path, file), file, "nomenclature"):
+    for record in _records(load_pack_file(path, file), file, "nomenclature"):
         yield Commodity(
             code=record.digits("code"),
             description=record.text("description"),
@@ -125,7 +127,7 @@ def read_nomenclature(path: PackPath, source: str | None = None) -> Iterator[Com
 def read_offices(path: PackPath) -> Iterator[Office]:
     """Customs offices with the roles they perform (declaration, entry, exit ...)."""
     file = "offices.json"
-    for record in _records(_load(path, file), file, "offices"):
+    for record in _records(load_pack_file(path, file), file, "offices"):
         yield Office(
             code=record.text("code"),
             name=record.text("name"),
@@ -138,7 +140,7 @@ def read_offices(path: PackPath) -> Iterator[Office]:
 def read_exchange_rates(path: PackPath) -> Iterator[ExchangeRate]:
     """Units of foreign currency per one unit of the territory's currency, per period."""
     file = "exchange_rates.json"
-    for record in _records(_load(path, file), file, "exchange rates"):
+    for record in _records(load_pack_file(path, file), file, "exchange rates"):
         yield ExchangeRate(record.text("currency"), record.rate("rate"), record.validity())
 
 
@@ -146,7 +148,7 @@ def read_parties(path: PackPath) -> list[Party]:
     """The parties the system starts with: traders, representatives and customs staff."""
     file = "parties.json"
     parties: list[Party] = []
-    for record in _records(_load(path, file), file, "parties"):
+    for record in _records(load_pack_file(path, file), file, "parties"):
         represents = record.texts("represents", required=False)
         parties.append(Party(
             id=PartyId(record.party_id("id")),
@@ -168,7 +170,10 @@ def _check_parents(reference: ReferenceData) -> None:
                                 f"{commodity.parent!r} is not in the nomenclature")
 
 
-def _load(path: PackPath, file: str) -> Any:
+def load_pack_file(path: PackPath, file: str) -> Any:
+    """The parsed JSON of ``file`` in the pack folder ``path``; fractions become :class:`Decimal`.
+
+    Raises :class:`PackError` naming the file when it is missing or not valid JSON."""
     resource = path / file
     if not resource.is_file():
         raise PackError(f"{file}: missing from the pack at {path}")
@@ -179,25 +184,30 @@ def _load(path: PackPath, file: str) -> Any:
         raise PackError(f"{file}: not valid JSON: {error}") from error
 
 
-def _records(items: Any, file: str, what: str) -> Iterator[_Record]:
+def _records(items: Any, file: str, what: str) -> Iterator[PackRecord]:
     if not isinstance(items, list):
-        raise PackError(f"{file}: {what}: expected a list of entries, got {_kind(items)}")
+        raise PackError(f"{file}: {what}: expected a list of entries, "
+                        f"got {json_type_name(items)}")
     for index, item in enumerate(items):
         code = item.get("code", item.get("id")) if isinstance(item, dict) else None
         label = f"{what} entry {index}" + (f" ({code!r})" if isinstance(code, str) else "")
-        yield _Record(item, file, label)
+        yield PackRecord(item, file, label)
 
 
-def _kind(value: Any) -> str:
+def json_type_name(value: Any) -> str:
+    """The type of a parsed JSON value as error messages name it (``dict``, ``list``, ``str``)."""
     return type(value).__name__
 
 
-class _Record:
-    """One JSON object of a pack file, with typed getters that fail with a located message."""
+class PackRecord:
+    """One JSON object of a pack file, with typed getters that fail with a located message.
+
+    ``label`` names the entry in messages (e.g. ``offices entry 2``); every
+    getter raises :class:`PackError` prefixed with the file and that label."""
 
     def __init__(self, data: Any, file: str, label: str) -> None:
         if not isinstance(data, dict):
-            raise PackError(f"{file}: {label}: expected an object, got {_kind(data)}")
+            raise PackError(f"{file}: {label}: expected an object, got {json_type_name(data)}")
         self._data: Mapping[str, Any] = data
         self._where = f"{file}: {label}"
 

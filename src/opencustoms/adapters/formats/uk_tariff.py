@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from opencustoms.adapters.formats.pack import ReferenceFileError
-from opencustoms.adapters.formats.taric3 import (
+from opencustoms.adapters.formats.taric_common import (
     NomenclatureLine,
     line_depth,
     measure_type_kind,
