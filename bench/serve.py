@@ -1,40 +1,21 @@
 """Serve ``bench.app:create_bench_app`` the way ``opencustoms serve`` serves the API.
 
-``python bench/serve.py --port P --workers 2`` calls ``uvicorn.run`` with the factory, like
-``opencustoms serve`` (``src/opencustoms/cli/main.py``), with the access log off.
-
-``--nodelay`` (the benchmark's default) works around uvicorn issue #3149 (open in uvicorn
-0.54): with ``--workers`` > 1 the supervisor binds the listening socket itself with ``proto`` 0,
-accepted connections inherit it, and asyncio then does not set ``TCP_NODELAY`` on them. Nagle's
-algorithm and the client's delayed ACK then hold back every response on a keep-alive
-connection by ~40 ms (the head and the body go out as two writes), whatever the application
-does. The workaround re-wraps the bound descriptor so that the socket reports ``IPPROTO_TCP``
-(``socket.socket(fileno=…)`` reads family, type and protocol from the descriptor); the worker
-processes receive it with the right protocol and asyncio sets ``TCP_NODELAY`` as it does with
-one worker.
+``python bench/serve.py --port P --workers 2`` serves through
+``opencustoms.cli.serve.run_server``, exactly as ``opencustoms serve`` does, with the access
+log off. ``--no-nodelay`` measures without the workaround for uvicorn issue #3149 that
+``run_server`` applies (see its module docstring).
 """
 
 from __future__ import annotations
 
 import argparse
-import socket
 import sys
 from pathlib import Path
 
-import uvicorn
-from uvicorn.config import Config
+from opencustoms.cli.serve import run_server
 
 REPO = Path(__file__).resolve().parent.parent
 APP = "bench.app:create_bench_app"
-_bind_socket = Config.bind_socket
-
-
-def _bind_tcp_socket(config: Config) -> socket.socket:
-    sock = _bind_socket(config)
-    if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.proto == 0:
-        sock = socket.socket(fileno=sock.detach())
-        sock.set_inheritable(True)
-    return sock
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,12 +28,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nodelay", action=argparse.BooleanOptionalAction, default=True,
                         help="work around uvicorn #3149 (TCP_NODELAY lost with workers > 1)")
     args = parser.parse_args(argv)
-    if args.nodelay:
-        Config.bind_socket = _bind_tcp_socket  # type: ignore[method-assign, assignment]
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
-    uvicorn.run(args.app, factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_level="info", access_log=False)
+    run_server(args.host, args.port, args.workers, app=args.app, access_log=False,
+               nodelay=args.nodelay)
     return 0
 
 

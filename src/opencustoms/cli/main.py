@@ -23,13 +23,12 @@ def _emit(args: argparse.Namespace, summary: str, data: dict[str, Any]) -> None:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
+    from opencustoms.cli.serve import run_server
 
     report = bootstrap.prepare(settings)
     print(f"data directory {settings.data_dir}; demo API keys in {settings.api_keys_file}")
     print(report.summary())
-    uvicorn.run("opencustoms.api.app:create_app", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_level="info")
+    run_server(args.host, args.port, args.workers)
     return 0
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
 from starlette.concurrency import run_in_threadpool
 
@@ -55,20 +56,38 @@ async def _submission(request: Request, body: DeclarationIn) -> lodgement.Submis
     )
 
 
-def _out(declaration: Declaration) -> DeclarationOut:
+def _instant(at: datetime) -> str:
+    """UTC instants as JSON writes them everywhere in the API: ``…T16:17:03.437447Z``."""
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _document(declaration: Declaration) -> dict[str, Any]:
+    """The :class:`DeclarationOut` shape as plain JSON values, built once."""
     content = declaration.content
     path = f"/api/v1/declarations/{declaration.mrn}"
-    return DeclarationOut(
-        mrn=declaration.mrn, lrn=content.lrn, type=content.type.value,
-        additional_type=content.additional_type.value, status=declaration.status.value,
-        version=declaration.version, declarant=content.declarant,
-        received_at=declaration.received_at, accepted_at=declaration.accepted_at,
-        payload_sha256=declaration.payload_sha256,
-        declaration=content_to_json(content),
-        assessment=None if declaration.assessment is None
+    return {
+        "mrn": declaration.mrn, "lrn": content.lrn, "type": content.type.value,
+        "additional_type": content.additional_type.value,
+        "status": declaration.status.value, "version": declaration.version,
+        "declarant": content.declarant, "received_at": _instant(declaration.received_at),
+        "accepted_at": _instant(declaration.accepted_at),
+        "payload_sha256": declaration.payload_sha256,
+        "declaration": content_to_json(content),
+        "assessment": None if declaration.assessment is None
         else assessment_to_json(declaration.assessment),
-        links={"self": path, "history": f"{path}/history"},
-    )
+        "links": {"self": path, "history": f"{path}/history"},
+    }
+
+
+def _out(declaration: Declaration) -> DeclarationOut:
+    return DeclarationOut.model_validate(_document(declaration))
+
+
+def _answer(declaration: Declaration, status: int = 200,
+            headers: dict[str, str] | None = None) -> JSONResponse:
+    """The declaration as the response body, without a second validation pass: the hot path
+    (lodgement, reading one declaration) sends what ``_document`` built."""
+    return JSONResponse(_document(declaration), status_code=status, headers=headers)
 
 
 _MRN_SHAPE = re.compile(r"^[0-9A-Z]{18}$")
@@ -95,17 +114,15 @@ def _version_header(if_match: str | None) -> int | None:
 
 @router.post("", status_code=201, response_model=DeclarationOut, responses=ERRORS,
              summary="Lodge a declaration")
-async def lodge_declaration(request: Request, response: Response, body: DeclarationIn,
-                            services: Services, party: TraderSide) -> DeclarationOut:
+async def lodge_declaration(request: Request, body: DeclarationIn,
+                            services: Services, party: TraderSide) -> JSONResponse:
     """Validate and register a declaration. 201 when registered (committed), 200 when the same
     LRN with the same content was registered before, 409 when the LRN was used with other
     content, 422 with every rule violation."""
     submission = await _submission(request, body)
     result = await run_in_threadpool(lodgement.lodge, services, submission, party)
-    if not result.created:
-        response.status_code = 200
-    response.headers["Location"] = f"/api/v1/declarations/{result.declaration.mrn}"
-    return _out(result.declaration)
+    return _answer(result.declaration, 201 if result.created else 200,
+                   {"Location": f"/api/v1/declarations/{result.declaration.mrn}"})
 
 
 @router.get("", response_model=DeclarationPage, responses=ERRORS,
@@ -151,8 +168,8 @@ def _decode_cursor(cursor: str | None) -> tuple[datetime, str] | None:
 
 @router.get("/{mrn}", response_model=DeclarationOut, responses=ERRORS,
             summary="Read one declaration")
-def get_declaration(mrn: str, services: Services, party: CurrentParty) -> DeclarationOut:
-    return _out(queries.get_declaration(services, _mrn(mrn), party))
+def get_declaration(mrn: str, services: Services, party: CurrentParty) -> JSONResponse:
+    return _answer(queries.get_declaration(services, _mrn(mrn), party))
 
 
 @router.post("/{mrn}/amendments", response_model=DeclarationOut, responses=ERRORS,
