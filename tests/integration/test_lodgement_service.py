@@ -26,7 +26,7 @@ from opencustoms.services import lodgement
 from opencustoms.services.lodgement import Submission, lodge
 from opencustoms.settings import Settings
 from tests.dbutil import fresh_database_url
-from tests.examples import import_declaration
+from tests.e2e.examples import import_declaration
 
 pytestmark = pytest.mark.db
 
