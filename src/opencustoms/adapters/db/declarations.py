@@ -18,10 +18,10 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, delete, exists, func, insert, or_, select, update
+from sqlalchemy import Result, Row, and_, bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql import ColumnElement, Executable
 
 from opencustoms.adapters.db.tables import (
     UQ_DECLARATION_LRN,
@@ -75,6 +75,11 @@ class SqlDeclarationRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
+    def _execute(self, statement: Executable, parameters: Any = None) -> Result[Any]:
+        """Run a Core statement on the session's connection (same transaction), without the
+        ORM session's per-statement bookkeeping: lodgement runs six of them."""
+        return self._session.connection().execute(statement, parameters)
+
     # --- writes ---------------------------------------------------------------------------
 
     def add(self, declaration: Declaration, *, content_sha256: str,
@@ -97,7 +102,7 @@ class SqlDeclarationRepository:
             "assessment": _assessment_document(declaration),
         }
         try:
-            declaration_id = self._session.execute(_INSERT_DECLARATION, row).scalar_one()
+            declaration_id = self._execute(_INSERT_DECLARATION, row).scalar_one()
         except IntegrityError as error:
             duplicate = _duplicate(error, declaration)
             if duplicate is None:
@@ -128,18 +133,18 @@ class SqlDeclarationRepository:
         statement = (update(DECLARATIONS)
                      .where(D.mrn == declaration.mrn, D.version == expected_version)
                      .values(values).returning(D.id))
-        declaration_id = self._session.execute(statement).scalar_one_or_none()
+        declaration_id = self._execute(statement).scalar_one_or_none()
         if declaration_id is None:
             raise StaleVersion(
                 f"declaration {declaration.mrn} is no longer at version {expected_version}")
         if document is not None:
             for table in (ITEMS, PARTIES, TAX_LINES):
-                self._session.execute(delete(table).where(table.c.declaration_id ==
+                self._execute(delete(table).where(table.c.declaration_id ==
                                                           declaration_id))
             self._write_lookup_rows(declaration_id, declaration.content)
             self._write_tax_lines(declaration_id, declaration)
             self._write_version(declaration_id, declaration, at, document)
-        last = self._session.execute(
+        last = self._execute(
             _LAST_SEQUENCE, {"declaration_id": declaration_id}).scalar_one()
         self._write_history(declaration_id, declaration, first_sequence=(last or 0) + 1)
 
@@ -147,10 +152,10 @@ class SqlDeclarationRepository:
         items = [{"declaration_id": declaration_id, "sequence": item.sequence,
                   "commodity_code": item.commodity_code} for item in content.items]
         if items:
-            self._session.execute(_INSERT_ITEMS, items)
+            self._execute(_INSERT_ITEMS, items)
         parties = [{"declaration_id": declaration_id, "party_id": party}
                    for party in sorted(content.party_ids())]
-        self._session.execute(_INSERT_PARTIES, parties)
+        self._execute(_INSERT_PARTIES, parties)
 
     def _write_tax_lines(self, declaration_id: int, declaration: Declaration) -> None:
         if declaration.assessment is None:
@@ -161,11 +166,11 @@ class SqlDeclarationRepository:
                  "measure_type": line.measure_type}
                 for number, line in enumerate(declaration.assessment.lines, start=1)]
         if rows:
-            self._session.execute(_INSERT_TAX_LINES, rows)
+            self._execute(_INSERT_TAX_LINES, rows)
 
     def _write_version(self, declaration_id: int, declaration: Declaration, at: datetime,
                        document: dict[str, Any]) -> None:
-        self._session.execute(_INSERT_VERSION, {
+        self._execute(_INSERT_VERSION, {
             "declaration_id": declaration_id, "version": declaration.version,
             "created_at": at, "payload_sha256": declaration.payload_sha256,
             "document": document})
@@ -179,17 +184,17 @@ class SqlDeclarationRepository:
             for offset, event in enumerate(declaration.events)
         ]
         if rows:
-            self._session.execute(_INSERT_HISTORY, rows)
+            self._execute(_INSERT_HISTORY, rows)
         declaration.events.clear()
 
     # --- reads ----------------------------------------------------------------------------
 
     def get(self, mrn: MRN) -> Declaration | None:
-        row = self._session.execute(_BY_MRN, {"mrn": mrn}).one_or_none()
+        row = self._execute(_BY_MRN, {"mrn": mrn}).one_or_none()
         return None if row is None else to_declaration(row)
 
     def find_by_lrn(self, declarant: PartyId, lrn: LRN) -> tuple[Declaration, str] | None:
-        row = self._session.execute(_BY_LRN, {"declarant": declarant, "lrn": lrn}).one_or_none()
+        row = self._execute(_BY_LRN, {"declarant": declarant, "lrn": lrn}).one_or_none()
         return None if row is None else (to_declaration(row), row.content_sha256)
 
     def list(self, query: DeclarationQuery) -> Sequence[Declaration]:
@@ -202,11 +207,11 @@ class SqlDeclarationRepository:
             return []
         statement = (select(DECLARATIONS).where(*_conditions(query))
                      .order_by(D.accepted_at, D.mrn).limit(query.limit))
-        return [to_declaration(row) for row in self._session.execute(statement)]
+        return [to_declaration(row) for row in self._execute(statement)]
 
     def history(self, mrn: MRN) -> Sequence[HistoryEntry]:
         h = HISTORY.c
-        rows = self._session.execute(
+        rows = self._execute(
             select(h.sequence, h.event, h.version, h.status, h.actor, h.at, h.detail)
             .join_from(HISTORY, DECLARATIONS, D.id == h.declaration_id)
             .where(D.mrn == mrn).order_by(h.sequence))
@@ -215,7 +220,7 @@ class SqlDeclarationRepository:
 
     def versions(self, mrn: MRN) -> Sequence[tuple[int, datetime, dict[str, Any]]]:
         v = VERSIONS.c
-        rows = self._session.execute(
+        rows = self._execute(
             select(v.version, v.created_at, v.document)
             .join_from(VERSIONS, DECLARATIONS, D.id == v.declaration_id)
             .where(D.mrn == mrn).order_by(v.version))

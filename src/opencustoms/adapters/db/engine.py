@@ -38,7 +38,8 @@ def make_engine(url: str, **options: Any) -> Engine:
     parsed = database_url(url)
     if parsed.get_backend_name() == "sqlite":
         connect_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
-        engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args, **options)
+        # A file database has no server to drop idle connections: no ping before each use.
+        engine = create_engine(parsed, connect_args=connect_args, **options)
         _configure_sqlite(engine)
         return engine
     return create_engine(parsed, pool_pre_ping=True, **options)
