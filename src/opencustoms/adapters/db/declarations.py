@@ -18,7 +18,19 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Result, Row, and_, bindparam, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    Result,
+    Row,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Executable
