@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from opencustoms import __version__, bootstrap
 from opencustoms.api import problems
 from opencustoms.api.middleware import CorrelationAndLimits
-from opencustoms.api.routes import declarations, reference, tariff
+from opencustoms.api.routes import declarations, reference, risk, tariff
 from opencustoms.services.context import ServiceContext
 from opencustoms.settings import Settings
 
@@ -30,6 +30,7 @@ def build_app(services: ServiceContext, health: Callable[[], dict[str, Any]],
     app.include_router(declarations.router)
     app.include_router(reference.router)
     app.include_router(tariff.router)
+    app.include_router(risk.router)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness and database check")
     def healthz() -> dict[str, Any]:

@@ -20,6 +20,7 @@ from opencustoms.domain.mrn import MRN
 from opencustoms.domain.parties import Party, PartyId
 from opencustoms.domain.reference import ReferenceData
 from opencustoms.domain.workflow import Status
+from opencustoms.risk.profiles import RiskProfile, RiskProfileId
 
 
 class DuplicateDeclaration(Exception):
@@ -116,11 +117,30 @@ class ReferenceRepository(Protocol):
         """All reference data currently in the store."""
 
 
+class RiskProfileRepository(Protocol):
+    def add(self, profile: RiskProfile) -> None:
+        """Insert a new profile with its first version."""
+
+    def add_version(self, profile: RiskProfile) -> None:
+        """Insert the next version and make it current; a Conflict (nothing written) when the
+        current version is no longer ``profile.version - 1``."""
+
+    def get(self, profile_id: RiskProfileId, version: int | None = None) -> RiskProfile | None:
+        """The current version of the profile, or version ``version``."""
+
+    def versions(self, profile_id: RiskProfileId) -> Sequence[RiskProfile]:
+        """Every version, oldest first."""
+
+    def current(self) -> Sequence[RiskProfile]:
+        """The current version of every profile."""
+
+
 class UnitOfWork(Protocol):
     declarations: DeclarationRepository
     parties: PartyRepository
     rejections: RejectionLog
     quotas: QuotaLedger
+    risk_profiles: RiskProfileRepository
 
     def __enter__(self) -> Self: ...
 

@@ -19,7 +19,7 @@ def test_upgrade_on_an_empty_database_reaches_head_and_creates_every_table(
         database_url: str) -> None:
     assert current_revision(database_url) is None
     upgrade(database_url)
-    assert current_revision(database_url) == head_revision() == "0002"
+    assert current_revision(database_url) == head_revision() == "0003"
     engine = make_engine(database_url)
     try:
         tables = set(inspect(engine).get_table_names())
@@ -31,7 +31,7 @@ def test_upgrade_on_an_empty_database_reaches_head_and_creates_every_table(
 def test_a_second_upgrade_changes_nothing(database_url: str) -> None:
     upgrade(database_url)
     upgrade(database_url)
-    assert current_revision(database_url) == "0002"
+    assert current_revision(database_url) == head_revision()
 
 
 def test_migrated_schema_matches_the_table_definitions(database_url: str) -> None:

@@ -282,3 +282,6 @@ metadata = Base.metadata
 def table_of(model: type[Base]) -> Table:
     """The Core table of a mapped class, for statements that bypass the ORM unit of work."""
     return cast(Table, model.__table__)
+
+
+from opencustoms.adapters.db import risk_tables  # noqa: E402, F401 - registers its tables

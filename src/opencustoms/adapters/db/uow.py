@@ -13,12 +13,14 @@ from opencustoms.adapters.db.engine import SQLITE_BEGIN
 from opencustoms.adapters.db.parties import SqlPartyRepository, SqlRejectionLog
 from opencustoms.adapters.db.quotas import SqlQuotaLedger
 from opencustoms.adapters.db.reference import SqlReferenceRepository
+from opencustoms.adapters.db.risk_profiles import SqlRiskProfileRepository
 from opencustoms.services.ports import (
     DeclarationRepository,
     PartyRepository,
     QuotaLedger,
     ReferenceRepository,
     RejectionLog,
+    RiskProfileRepository,
     UnitOfWorkFactory,
 )
 
@@ -37,6 +39,7 @@ class SqlUnitOfWork:
     parties: PartyRepository
     rejections: RejectionLog
     quotas: QuotaLedger
+    risk_profiles: RiskProfileRepository
     reference: SqlReferenceRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
@@ -56,6 +59,7 @@ class SqlUnitOfWork:
         self.parties = SqlPartyRepository(session)
         self.rejections = SqlRejectionLog(session)
         self.quotas = SqlQuotaLedger(session)
+        self.risk_profiles = SqlRiskProfileRepository(session)
         self.reference = SqlReferenceRepository(session)
         return self
 
@@ -63,7 +67,8 @@ class SqlUnitOfWork:
                  tb: TracebackType | None) -> None:
         session, self._session = self.session, None
         try:
-            session.rollback()
+            if session.in_transaction():
+                session.rollback()
         finally:
             session.close()
 
