@@ -25,7 +25,7 @@ log = logging.getLogger("opencustoms.api")
 PROBLEM_JSON = "application/problem+json"
 
 _STATUS: tuple[tuple[type[domain.DomainError], int, str], ...] = (
-    (domain.RuleViolations, 422, "The declaration breaks format-logical rules"),
+    (domain.RuleViolations, 422, "The request breaks validation rules"),
     (domain.NotFound, 404, "Not found"),
     (domain.NotAuthenticated, 401, "Authentication required"),
     (domain.PermissionDenied, 403, "Forbidden"),
@@ -92,6 +92,8 @@ async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
         if isinstance(exc, kind):
             status, title = kind_status, kind_title
             break
+    if exc.code == domain.RuleViolations.code:
+        title = "The declaration breaks format-logical rules"
     extra: dict[str, Any] = {}
     headers: dict[str, str] = {}
     if isinstance(exc, domain.ForbiddenTransition):
