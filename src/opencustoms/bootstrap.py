@@ -27,6 +27,7 @@ from opencustoms.domain.parties import Party, PartyId
 from opencustoms.domain.reference import Commodity, ReferenceData
 from opencustoms.services import identity
 from opencustoms.services.context import ServiceContext, SystemClock
+from opencustoms.services.selectivity import CachedProfiles
 from opencustoms.settings import Settings
 from opencustoms.tariff.model import Tariff
 from opencustoms.tariff.search import NomenclatureIndex
@@ -78,7 +79,8 @@ def _services(engine: Engine, reference: Callable[[], ReferenceData],
               tariff: Callable[[], Tariff]) -> ServiceContext:
     factory = SqlUnitOfWorkFactory(engine)
     return ServiceContext(uow=factory, reader=factory.read_only, reference=reference,
-                          tariff=tariff, clock=SystemClock())
+                          tariff=tariff, clock=SystemClock(),
+                          profiles=CachedProfiles(factory.read_only))
 
 
 def migrate(settings: Settings) -> str | None:

@@ -129,6 +129,11 @@ class InvalidationIn(Strict):
 
 
 class DeclarationOut(BaseModel):
+    channel: str | None = Field(
+        None, description="selectivity channel: green, yellow (documents), red (physical), "
+                          "blue (post-clearance audit)")
+    risk: dict[str, Any] | None = Field(
+        None, description="reasons for the channel; shown to the administration only")
     mrn: str
     lrn: str
     type: str

@@ -25,6 +25,7 @@ from opencustoms.domain.goods import CountryCode, GoodsItem
 from opencustoms.domain.money import CurrencyCode
 from opencustoms.domain.mrn import MRN
 from opencustoms.domain.parties import PartyId
+from opencustoms.domain.selectivity import RiskDecision
 from opencustoms.domain.workflow import Action, Status, transition
 
 LRN = NewType("LRN", str)
@@ -137,6 +138,7 @@ class Declaration:
     accepted_at: datetime
     payload_sha256: str
     assessment: Assessment | None = None
+    risk: RiskDecision | None = None
     events: list[Event] = field(default_factory=list)
 
     @classmethod
@@ -150,11 +152,12 @@ class Declaration:
         payload_sha256: str,
         actor: str,
         assessment: Assessment | None = None,
+        risk: RiskDecision | None = None,
     ) -> Declaration:
         """Register a validated declaration: it becomes *accepted* under its MRN (UCC art. 172),
-        carrying the duties and taxes assessed on it."""
+        carrying the duties and taxes assessed on it and its selectivity decision."""
         declaration = cls(mrn, content, Status.ACCEPTED, 1, received_at, accepted_at,
-                          payload_sha256, assessment)
+                          payload_sha256, assessment, risk)
         declaration.events.append(DeclarationAccepted(mrn, accepted_at, actor, 1))
         return declaration
 

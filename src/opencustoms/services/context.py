@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from opencustoms.domain.reference import ReferenceData
+from opencustoms.risk.policy import SelectivityPolicy
+from opencustoms.risk.profiles import RiskProfile
 from opencustoms.services.ports import UnitOfWork
 from opencustoms.tariff.model import Tariff
 
@@ -30,3 +32,5 @@ class ServiceContext:
     reference: Callable[[], ReferenceData]
     tariff: Callable[[], Tariff]
     clock: SystemClock
+    profiles: Callable[[], Sequence[RiskProfile]] = tuple
+    policy: SelectivityPolicy = field(default_factory=SelectivityPolicy)

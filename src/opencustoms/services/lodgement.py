@@ -1,5 +1,5 @@
-"""Lodge a declaration: idempotency, format-logical control, duties and taxes, registration
-under an MRN.
+"""Lodge a declaration: idempotency, format-logical control, duties and taxes, selectivity,
+registration under an MRN.
 
 DESIGN.md §4. A lodgement either registers the declaration (committed before the caller is
 told) or rejects it with every rule violation at once, changing nothing but the rejection log.
@@ -22,6 +22,7 @@ from opencustoms.domain.parties import Party
 from opencustoms.services.assessment import MAX_QUOTA_RETRIES, assess, draw_quotas
 from opencustoms.services.context import ServiceContext
 from opencustoms.services.ports import DuplicateDeclaration
+from opencustoms.services.selectivity import select
 from opencustoms.validation.engine import validate
 from opencustoms.validation.registry import RuleContext
 
@@ -91,6 +92,7 @@ def _replay(ctx: ServiceContext, submission: Submission) -> LodgementResult | No
 def _register(ctx: ServiceContext, submission: Submission, actor: Party,
               received_at: datetime, assessment: Assessment) -> LodgementResult:
     country = ctx.reference().jurisdiction.country
+    risk = select(ctx, submission.content, assessment, received_at.date(), actor)
     exhausted: set[str] = set()
     for _ in range(MRN_ATTEMPTS + MAX_QUOTA_RETRIES):
         accepted_at = ctx.clock.now()
@@ -102,6 +104,7 @@ def _register(ctx: ServiceContext, submission: Submission, actor: Party,
             payload_sha256=submission.payload_sha256,
             actor=actor.id,
             assessment=assessment,
+            risk=risk,
         )
         try:
             with ctx.uow() as uow:

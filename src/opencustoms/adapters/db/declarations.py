@@ -47,6 +47,7 @@ from opencustoms.adapters.db.tables import (
 )
 from opencustoms.adapters.formats.assessment_json import assessment_from_json, assessment_to_json
 from opencustoms.adapters.formats.declaration_json import content_from_json, content_to_json
+from opencustoms.adapters.formats.risk_json import risk_from_json, risk_to_json
 from opencustoms.domain.declaration import LRN, Declaration, DeclarationContent
 from opencustoms.domain.errors import StaleVersion
 from opencustoms.domain.events import Event
@@ -112,6 +113,8 @@ class SqlDeclarationRepository:
             "payload_sha256": declaration.payload_sha256, "content_sha256": content_sha256,
             "document": content_to_json(content),
             "assessment": _assessment_document(declaration),
+            "channel": None if declaration.risk is None else declaration.risk.channel.value,
+            "risk": None if declaration.risk is None else risk_to_json(declaration.risk),
         }
         try:
             declaration_id = self._execute(_INSERT_DECLARATION, row).scalar_one()
@@ -274,6 +277,7 @@ def to_declaration(row: Row[Any]) -> Declaration:
         accepted_at=row.accepted_at,
         payload_sha256=row.payload_sha256,
         assessment=None if row.assessment is None else assessment_from_json(row.assessment),
+        risk=None if row.risk is None else risk_from_json(row.risk),
     )
 
 

@@ -171,6 +171,8 @@ class DeclarationRow(Base):
     content_sha256: Mapped[str] = mapped_column(SHA256)
     document: Mapped[dict[str, Any]]
     assessment: Mapped[dict[str, Any] | None]
+    channel: Mapped[str | None] = mapped_column(String(8), index=True)
+    risk: Mapped[dict[str, Any] | None]
 
 
 def _declaration_fk() -> Any:

@@ -20,6 +20,7 @@ from opencustoms.adapters.formats.declaration_json import (
     content_to_json,
     sha256_hex,
 )
+from opencustoms.adapters.formats.risk_json import risk_to_json
 from opencustoms.api.deps import CurrentParty, Services, TraderSide
 from opencustoms.api.schemas import (
     DeclarationIn,
@@ -34,6 +35,7 @@ from opencustoms.api.schemas import (
 from opencustoms.domain.declaration import Declaration, DeclarationType
 from opencustoms.domain.errors import DomainError, NotFound
 from opencustoms.domain.mrn import MRN
+from opencustoms.domain.parties import Party
 from opencustoms.domain.workflow import Status
 from opencustoms.services import amendment, lodgement, queries
 from opencustoms.services.ports import DeclarationQuery
@@ -61,11 +63,16 @@ def _instant(at: datetime) -> str:
     return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _document(declaration: Declaration) -> dict[str, Any]:
-    """The :class:`DeclarationOut` shape as plain JSON values, built once."""
+def _document(declaration: Declaration, party: Party) -> dict[str, Any]:
+    """The :class:`DeclarationOut` shape as plain JSON values, built once. Everyone sees the
+    channel; only the administration sees the reasons (profiles, scores): a trader never
+    learns the criteria that selected it."""
     content = declaration.content
     path = f"/api/v1/declarations/{declaration.mrn}"
+    risk = declaration.risk
     return {
+        "channel": None if risk is None else risk.channel.value,
+        "risk": risk_to_json(risk) if risk is not None and party.is_administration else None,
         "mrn": declaration.mrn, "lrn": content.lrn, "type": content.type.value,
         "additional_type": content.additional_type.value,
         "status": declaration.status.value, "version": declaration.version,
@@ -79,15 +86,15 @@ def _document(declaration: Declaration) -> dict[str, Any]:
     }
 
 
-def _out(declaration: Declaration) -> DeclarationOut:
-    return DeclarationOut.model_validate(_document(declaration))
+def _out(declaration: Declaration, party: Party) -> DeclarationOut:
+    return DeclarationOut.model_validate(_document(declaration, party))
 
 
-def _answer(declaration: Declaration, status: int = 200,
+def _answer(declaration: Declaration, party: Party, status: int = 200,
             headers: dict[str, str] | None = None) -> JSONResponse:
     """The declaration as the response body, without a second validation pass: the hot path
     (lodgement, reading one declaration) sends what ``_document`` built."""
-    return JSONResponse(_document(declaration), status_code=status, headers=headers)
+    return JSONResponse(_document(declaration, party), status_code=status, headers=headers)
 
 
 _MRN_SHAPE = re.compile(r"^[0-9A-Z]{18}$")
@@ -121,7 +128,7 @@ async def lodge_declaration(request: Request, body: DeclarationIn,
     content, 422 with every rule violation."""
     submission = await _submission(request, body)
     result = await run_in_threadpool(lodgement.lodge, services, submission, party)
-    return _answer(result.declaration, 201 if result.created else 200,
+    return _answer(result.declaration, party, 201 if result.created else 200,
                    {"Location": f"/api/v1/declarations/{result.declaration.mrn}"})
 
 
@@ -142,7 +149,7 @@ def list_declarations(
                              after=_decode_cursor(cursor), limit=limit + 1)
     found = list(queries.list_declarations(services, query, party))
     page, more = found[:limit], len(found) > limit
-    return DeclarationPage(items=[_out(d) for d in page],
+    return DeclarationPage(items=[_out(d, party) for d in page],
                            next_cursor=_encode_cursor(page[-1]) if more else None)
 
 
@@ -169,7 +176,7 @@ def _decode_cursor(cursor: str | None) -> tuple[datetime, str] | None:
 @router.get("/{mrn}", response_model=DeclarationOut, responses=ERRORS,
             summary="Read one declaration")
 def get_declaration(mrn: str, services: Services, party: CurrentParty) -> JSONResponse:
-    return _answer(queries.get_declaration(services, _mrn(mrn), party))
+    return _answer(queries.get_declaration(services, _mrn(mrn), party), party)
 
 
 @router.post("/{mrn}/amendments", response_model=DeclarationOut, responses=ERRORS,
@@ -182,7 +189,7 @@ async def amend_declaration(
     submission = await _submission(request, body)
     declaration = await run_in_threadpool(amendment.amend, services, _mrn(mrn),
                                           submission, party, _version_header(if_match))
-    return _out(declaration)
+    return _out(declaration, party)
 
 
 @router.post("/{mrn}/invalidation", response_model=DeclarationOut, responses=ERRORS,
@@ -191,8 +198,9 @@ def invalidate_declaration(
     mrn: str, body: InvalidationIn, services: Services, party: TraderSide,
     if_match: Annotated[str | None, Header()] = None,
 ) -> DeclarationOut:
-    return _out(amendment.invalidate(services, _mrn(mrn), party, body.reason,
-                                     _version_header(if_match)))
+    invalidated = amendment.invalidate(services, _mrn(mrn), party, body.reason,
+                                       _version_header(if_match))
+    return _out(invalidated, party)
 
 
 @router.get("/{mrn}/history", response_model=HistoryOut, responses=ERRORS,
