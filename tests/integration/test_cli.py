@@ -87,3 +87,34 @@ def test_tariff_show_of_an_unknown_code_is_a_clear_error(
     bootstrap.prepare(Settings.from_env())
     assert main(["tariff", "show", "9999999999", "--date", "2026-03-02"]) == 2
     assert "no commodity code 9999999999 valid on 2026-03-02" in capsys.readouterr().err
+
+
+def test_risk_backtest_reports_a_stored_profile_per_month(
+        env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from opencustoms import bootstrap
+    from opencustoms.domain.parties import PartyId
+    from opencustoms.services.risk_profiles import create_profile
+    from opencustoms.settings import Settings
+
+    settings = Settings.from_env()
+    bootstrap.prepare(settings)
+    container = bootstrap.build(settings)
+    try:
+        with container.services.reader() as uow:
+            analyst = uow.parties.get(PartyId("XX900000000002"))
+        assert analyst is not None
+        profile = create_profile(container.services, {
+            "name": "Bicycles", "channel": "yellow", "weight": 10, "valid_from": "2026-01-01",
+            "instructions": "Check origin", "criteria": {
+                "field": "item.commodity_code", "op": "starts_with", "value": "8712"}}, analyst)
+    finally:
+        container.close()
+    capsys.readouterr()
+    assert main(["--json", "risk", "backtest", profile.current.id, "--from", "2026-01-01",
+                 "--to", "2026-03-31"]) == 0
+    report = _json_out(capsys)
+    assert [m["month"] for m in report["months"]] == [  # type: ignore[union-attr]
+        "2026-01", "2026-02", "2026-03"]
+    assert report["total"] == {"declarations": 0, "hits": 0, "hit_share": None,
+                               "controlled": 0, "irregularities": 0, "hit_rate": None,
+                               "extra_workload": 0}

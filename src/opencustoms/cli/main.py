@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import opencustoms.bootstrap as bootstrap
+from opencustoms.cli import risk as risk_cli
 from opencustoms.domain.errors import DomainError
 from opencustoms.domain.parties import Party, PartyId, Role
 from opencustoms.settings import Settings
@@ -96,6 +97,35 @@ def _tariff_show(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _risk_backtest(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import date
+
+    from opencustoms.risk.backtest import BacktestPeriod
+    from opencustoms.risk.profiles import RiskProfileId
+    from opencustoms.services.risk_profiles import load_profile, run_backtest
+
+    container = bootstrap.build(settings)
+    try:
+        services = container.services
+        profile = load_profile(services, RiskProfileId(args.profile), args.version)
+        period = BacktestPeriod.of(date.fromisoformat(args.start) if args.start else None,
+                                   date.fromisoformat(args.end) if args.end else None,
+                                   today=services.clock.now().date())
+        report = run_backtest(services, profile, period).to_json()
+    finally:
+        container.close()
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    for month in report["months"]:
+        print(f"  {month['month']}: {month['hits']:>6} hits of {month['declarations']:>7} "
+              f"declarations; extra workload {month['extra_workload']}")
+    total = report["total"]
+    print(f"profile {args.profile} v{report['version']}: {total['hits']} hits of "
+          f"{total['declarations']} declarations from {report['from']} to {report['to']}")
+    return 0
+
+
 def _progress(done: int) -> None:
     print(f"\r  {done} rows", end="", file=sys.stderr, flush=True)
 
@@ -148,6 +178,15 @@ def parser() -> argparse.ArgumentParser:
     show.add_argument("--origin", help="country of origin (ISO 3166 alpha-2)")
     show.add_argument("--date", help="acceptance date, YYYY-MM-DD (default today)")
     show.set_defaults(handler=_tariff_show)
+
+    risk = risk_cli.add_parser(sub)
+    backtest = risk.add_parser("backtest", help="run a stored risk profile over stored "
+                                                "declarations, per month")
+    backtest.add_argument("profile", help="risk profile id")
+    backtest.add_argument("--version", type=int, help="profile version (default: current)")
+    backtest.add_argument("--from", dest="start", help="first acceptance date, YYYY-MM-DD")
+    backtest.add_argument("--to", dest="end", help="last acceptance date, YYYY-MM-DD")
+    backtest.set_defaults(handler=_risk_backtest)
 
     party = sub.add_parser("party", help="parties").add_subparsers(dest="party_command",
                                                                    required=True)

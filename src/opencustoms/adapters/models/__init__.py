@@ -1,0 +1,1 @@
+"""Scoring model files: saving and loading risk model artefacts."""
