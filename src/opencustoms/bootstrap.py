@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +23,10 @@ from opencustoms.adapters.db.uow import SqlUnitOfWorkFactory
 from opencustoms.adapters.formats import cn, hs
 from opencustoms.adapters.formats.pack import demo_pack, load_pack, read_parties
 from opencustoms.adapters.formats.tariff_pack import load_tariff
+from opencustoms.adapters.models.provider import StoredModel
 from opencustoms.domain.parties import Party, PartyId
 from opencustoms.domain.reference import Commodity, ReferenceData
+from opencustoms.risk.policy import SelectivityPolicy
 from opencustoms.services import identity
 from opencustoms.services.context import ServiceContext, SystemClock
 from opencustoms.services.selectivity import CachedProfiles
@@ -64,9 +66,12 @@ class Container:
             database = "ok"
         except Exception as exc:  # the health endpoint reports, it never raises
             database = f"unavailable: {type(exc).__name__}"
+        model = "absent" if self.services.model is None else self.services.model.status()
+        healthy = database == "ok" and not model.startswith("degraded")
         return {
-            "status": "ok" if database == "ok" else "degraded",
+            "status": "ok" if healthy else "degraded",
             "database": database,
+            "model": model,
             "jurisdiction": self.reference.jurisdiction.country,
             "commodity_codes": len(self.reference.nomenclature),
         }
@@ -143,7 +148,11 @@ def build(settings: Settings) -> Container:
     tariff = load_tariff()
     search = NomenclatureIndex.build(c for versions in reference.nomenclature.values()
                                      for c in versions)
-    services = _services(engine, lambda: reference, lambda: tariff)
+    services = replace(
+        _services(engine, lambda: reference, lambda: tariff),
+        model=StoredModel(settings.models_dir),
+        policy=SelectivityPolicy(control_threshold=settings.control_priority,
+                                 audit_threshold=settings.audit_priority))
     return Container(settings, engine, services, reference, tariff, search)
 
 

@@ -21,6 +21,13 @@ class Settings:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     host: str = "127.0.0.1"
     port: int = 8000
+    control_priority: float | None = None
+    audit_priority: float | None = None
+
+    @property
+    def models_dir(self) -> Path:
+        """The risk model store: one folder per version, ``CURRENT`` names the one in service."""
+        return self.data_dir / "models"
 
     @property
     def api_keys_file(self) -> Path:
@@ -38,4 +45,10 @@ class Settings:
             max_body_bytes=int(env.get("OPENCUSTOMS_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)),
             host=env.get("OPENCUSTOMS_HOST", "127.0.0.1"),
             port=int(env.get("OPENCUSTOMS_PORT", "8000")),
+            control_priority=_optional_float(env.get("OPENCUSTOMS_RISK_CONTROL_PRIORITY")),
+            audit_priority=_optional_float(env.get("OPENCUSTOMS_RISK_AUDIT_PRIORITY")),
         )
+
+
+def _optional_float(value: str | None) -> float | None:
+    return None if value in (None, "") else float(value)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 
 from opencustoms import __version__, bootstrap
 from opencustoms.api import problems
@@ -32,9 +33,12 @@ def build_app(services: ServiceContext, health: Callable[[], dict[str, Any]],
     app.include_router(tariff.router)
     app.include_router(risk.router)
 
-    @app.get("/healthz", tags=["operations"], summary="Liveness and database check")
-    def healthz() -> dict[str, Any]:
-        return health()
+    @app.get("/healthz", tags=["operations"], summary="Liveness, database and model check")
+    def healthz() -> JSONResponse:
+        """200 while lodging works (a degraded model only lowers selectivity to profiles and
+        the random share); 503 when the database is unreachable."""
+        report = health()
+        return JSONResponse(report, status_code=200 if report["database"] == "ok" else 503)
 
     app.add_middleware(CorrelationAndLimits, max_body_bytes=max_body_bytes)
     return app

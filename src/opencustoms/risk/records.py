@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from opencustoms.domain.assessment import Assessment
+from opencustoms.domain.declaration import DeclarationContent
+
 HUNDRED = Decimal(100)
 
 
@@ -82,3 +85,32 @@ class RiskRecord:
         if self.revenue_at_risk is not None:
             return self.revenue_at_risk
         return self.duty_amount
+
+
+def records_of(content: DeclarationContent, assessment: Assessment | None,
+               on: date, declaration_id: str) -> tuple[RiskRecord, ...]:
+    """The goods items of a lodged declaration as risk records (no labels yet).
+
+    The customs value and duty come from the assessment (duty = the item's customs-duty lines,
+    tax types A…); the tax rate is that duty as a percentage of the customs value."""
+    assessed = {} if assessment is None else {a.sequence: a for a in assessment.items}
+    importer = content.importer.id if content.importer and content.importer.id else None
+    records = []
+    for item in content.items:
+        found = assessed.get(item.sequence)
+        value = None if found is None else found.customs_value
+        duty = None if found is None else sum(
+            (line.amount for line in found.lines if line.tax_type.startswith("A")), Decimal(0))
+        rate = (duty / value * HUNDRED) if duty is not None and value else None
+        records.append(RiskRecord(
+            declaration_id=f"{declaration_id}/{item.sequence}", date=on,
+            importer=importer or content.declarant, declarant=content.declarant,
+            office=content.office_of_declaration, commodity_code=item.commodity_code,
+            item_price=item.item_price, origin=item.country_of_origin,
+            dispatch_country=content.country_of_dispatch, procedure=item.procedure,
+            transport_mode=None if content.transport is None
+            else content.transport.mode_at_border,
+            preference=item.preference, customs_value=value,
+            quantity=item.supplementary_quantity, net_mass=item.net_mass, tax_rate=rate,
+            duty=duty))
+    return tuple(records)

@@ -20,6 +20,7 @@ from opencustoms.domain.mrn import MRN
 from opencustoms.domain.parties import Party, PartyId
 from opencustoms.domain.reference import ReferenceData
 from opencustoms.domain.workflow import Status
+from opencustoms.risk.model import RiskModel
 from opencustoms.risk.profiles import RiskProfile, RiskProfileId
 
 
@@ -110,6 +111,14 @@ class QuotaLedger(Protocol):
 
     def credit(self, order_number: str, on: date, quantity: Decimal) -> None:
         """Give back a quantity drawn earlier."""
+
+
+class ModelProvider(Protocol):
+    def current(self) -> RiskModel | None:
+        """The scoring model in service, if one is loaded."""
+
+    def status(self) -> str:
+        """``ok <version>``, ``absent`` or ``degraded: <reason>`` (for the health check)."""
 
 
 class ReferenceRepository(Protocol):

@@ -3,7 +3,9 @@
 Active risk profiles are read through a short-lived cache (``ServiceContext.profiles``): an
 analyst's change reaches lodgement within its time-to-live, and lodgement does not read the
 profile tables each time. The declarant's AEO status comes from the authenticated party when it
-is the declarant itself, else from the store.
+is the declarant itself, else from the store. When a scoring model is in service every goods item
+is scored; the item with the highest priority speaks for the declaration, and its top feature
+contributions are kept when the declaration is selected.
 """
 
 from __future__ import annotations
@@ -12,14 +14,16 @@ import random
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date
 
 from opencustoms.domain.assessment import Assessment
 from opencustoms.domain.declaration import DeclarationContent
 from opencustoms.domain.parties import Party
-from opencustoms.domain.selectivity import RiskDecision
-from opencustoms.risk.policy import decide
+from opencustoms.domain.selectivity import Channel, RiskDecision
+from opencustoms.risk.policy import ModelScore, decide
 from opencustoms.risk.profiles import RiskFacts, RiskProfile
+from opencustoms.risk.records import records_of
 from opencustoms.services.context import ServiceContext
 from opencustoms.services.ports import UnitOfWork
 
@@ -61,4 +65,18 @@ def select(ctx: ServiceContext, content: DeclarationContent, assessment: Assessm
     aeo = _declarant_aeo(ctx, content, actor)
     facts = RiskFacts.of(content, assessment=assessment, declarant_aeo=aeo)
     hits = [hit for profile in ctx.profiles() if (hit := profile.hit(facts, on)) is not None]
-    return decide(ctx.policy, hits, aeo=aeo, draw=_draws.random())
+    model = None if ctx.model is None else ctx.model.current()
+    if model is None:
+        return decide(ctx.policy, hits, aeo=aeo, draw=_draws.random())
+    records = records_of(content, assessment, on, f"{content.declarant}/{content.lrn}")
+    scores = model.score_many(records)
+    top = max(range(len(scores)), key=lambda i: scores[i].priority)
+    best = scores[top]
+    score = ModelScore(best.probability, best.priority, best.expected_revenue, (),
+                       model.version)
+    decision = decide(ctx.policy, hits, aeo=aeo, draw=_draws.random(), score=score)
+    if decision.channel is Channel.GREEN:
+        return decision
+    # Explaining costs ~10 ms: only for declarations an officer or auditor will look at.
+    explained = model.score(records[top], explain=True).contributions
+    return replace(decision, contributions=tuple((c.feature, c.value) for c in explained))
