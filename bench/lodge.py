@@ -32,7 +32,6 @@ import json
 import math
 import os
 import platform
-import re
 import socket
 import statistics
 import subprocess
@@ -47,6 +46,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from common import machine, write_section
 from sqlalchemy import text
 
 from opencustoms import bootstrap
@@ -561,19 +561,6 @@ def verify(settings: Settings, created: dict[str, int]) -> dict[str, Any]:
 # --- reporting ------------------------------------------------------------------------------
 
 
-def machine() -> dict[str, Any]:
-    cpu = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    memory_gb = None
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        memory_gb = round(int(Path("/proc/meminfo").read_text().split()[1]) / 1024 / 1024, 1)
-    return {"system": f"{platform.system()} {platform.release()}", "cpu": cpu,
-            "cpus": os.cpu_count(), "memory_gb": memory_gb}
-
 
 def source() -> dict[str, Any]:
     """Which code was measured: the commit, whether ``src/`` differs from it, the import path."""
@@ -707,17 +694,14 @@ makes many small calls): prepare a data directory (`make run` does), start
 """
 
 
-def write_markdown(section: str) -> None:
-    current = BENCHMARKS_MD.read_text() if BENCHMARKS_MD.exists() else INTRO
-    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.DOTALL)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: section, current)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + section + "\n"
-    BENCHMARKS_MD.write_text(updated)
-
 
 # --- main -----------------------------------------------------------------------------------
+
+
+
+def write_markdown(section: str) -> None:
+    """Replace this benchmark's section of BENCHMARKS.md, or append it."""
+    write_section(BENCHMARKS_MD, BEGIN, END, section, INTRO)
 
 
 def parse_args(argv: list[str] | None = None) -> Options:

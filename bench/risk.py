@@ -28,9 +28,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import platform
-import re
 import resource
 import statistics
 import subprocess
@@ -39,12 +37,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import lightgbm as lgb
 import numpy as np
+from common import machine, write_section
+from common import package_version as _version
 
 from opencustoms.adapters.formats.kcs import read_kcs_csv
 from opencustoms.risk.evaluation import PERCENTS, evaluate
@@ -236,22 +235,6 @@ def latency(model: RiskModel, test: Sequence[RiskRecord], rounds: int,
                                     for name in ("score", "score_explained")}}
 
 
-def machine() -> dict[str, Any]:
-    cpu = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return {"system": f"{platform.system()} {platform.release()}", "cpu": cpu,
-            "cpus": os.cpu_count()}
-
-
-def _version(name: str) -> str | None:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return None
 
 
 def _fmt(value: float | None) -> str:
@@ -338,15 +321,10 @@ def markdown_section(result: dict[str, Any]) -> str:
     ])
 
 
+
 def write_markdown(section: str) -> None:
-    """Replace this benchmark's section of BENCHMARKS.md, or append it; nothing else moves."""
-    current = BENCHMARKS_MD.read_text() if BENCHMARKS_MD.exists() else "# Benchmarks\n"
-    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.DOTALL)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: section, current)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + section + "\n"
-    BENCHMARKS_MD.write_text(updated)
+    """Replace this benchmark's section of BENCHMARKS.md, or append it."""
+    write_section(BENCHMARKS_MD, BEGIN, END, section)
 
 
 def run(options: argparse.Namespace) -> dict[str, Any]:

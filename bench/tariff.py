@@ -26,21 +26,20 @@ short run that writes ``bench/results/tariff-quick.json`` only. Timings are neve
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
 import platform
-import re
-import resource
 import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from importlib import metadata, util
+from importlib import util
 from pathlib import Path
 from typing import Any
+
+from common import machine, peak_rss_mb, peak_rss_reset, write_section
+from common import package_version as _version
 
 from opencustoms.adapters.formats.declaration_json import content_from_json
 from opencustoms.adapters.formats.pack import load_pack
@@ -132,18 +131,6 @@ def demo_tariff(reference: ReferenceData) -> tuple[Tariff, str]:
     return tariff, "hand-made tariff (tariff_pack loader absent)"
 
 
-def peak_rss_reset() -> None:
-    """Reset the process's peak RSS (Linux ``clear_refs`` 5); no-op elsewhere."""
-    with contextlib.suppress(OSError):
-        Path("/proc/self/clear_refs").write_text("5")
-
-
-def peak_rss_mb() -> float:
-    with contextlib.suppress(OSError, ValueError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def timed(work: Callable[[DeclarationContent], object],
@@ -238,22 +225,6 @@ def report(options: argparse.Namespace, rounds: list[dict[str, float]], rss: dic
     }
 
 
-def machine() -> dict[str, Any]:
-    cpu = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return {"system": f"{platform.system()} {platform.release()}", "cpu": cpu,
-            "cpus": os.cpu_count()}
-
-
-def _version(name: str) -> str | None:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return None
 
 
 def markdown_section(result: dict[str, Any]) -> str:
@@ -290,15 +261,11 @@ def markdown_section(result: dict[str, Any]) -> str:
     ])
 
 
+
+
 def write_markdown(section: str) -> None:
-    """Replace this benchmark's section of BENCHMARKS.md, or append it; nothing else moves."""
-    current = BENCHMARKS_MD.read_text() if BENCHMARKS_MD.exists() else "# Benchmarks\n"
-    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.DOTALL)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: section, current)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + section + "\n"
-    BENCHMARKS_MD.write_text(updated)
+    """Replace this benchmark's section of BENCHMARKS.md, or append it."""
+    write_section(BENCHMARKS_MD, BEGIN, END, section)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
