@@ -16,8 +16,9 @@ Rules, in order (issue 4, item 3):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
 from opencustoms.domain.selectivity import Channel, RiskDecision, RiskReason
 from opencustoms.risk.profiles import ProfileChannel, ProfileHit
@@ -42,6 +43,21 @@ class SelectivityPolicy:
     control_threshold: float | None = None
     audit_threshold: float | None = None
     physical_revenue: float = 500.0
+
+
+def with_model_thresholds(policy: SelectivityPolicy,
+                          metrics: Mapping[str, Any]) -> SelectivityPolicy:
+    """The policy with the model's budget cut-offs (set at training, see
+    :func:`opencustoms.risk.training.budget_thresholds`) unless the administration set its
+    own."""
+    if policy.control_threshold is not None:
+        return policy
+    validation = metrics.get("validation") or {}
+    control, audit = validation.get("control_threshold"), validation.get("audit_threshold")
+    if control is None:
+        return policy
+    return replace(policy, control_threshold=float(control),
+                   audit_threshold=None if audit is None else float(audit))
 
 
 def _profile_reason(hit: ProfileHit) -> RiskReason:

@@ -139,12 +139,27 @@ def _tune(records: Sequence[RiskRecord], params: TrainingParams,
         [float(r.duty_amount) for r in newest], ids, params.budget_percent,
         objective=params.objective)
     policy = PriorityPolicy(tuning.revenue_weight, fitted.revenue_scale)
-    report = evaluate(policy.priorities(found.probability, found.expected_revenue), fraud,
-                      revenue, ids, PERCENTS, scores=found.probability)
+    priorities = policy.priorities(found.probability, found.expected_revenue)
+    report = evaluate(priorities, fraud, revenue, ids, PERCENTS, scores=found.probability)
     validation = {"from": str(min(r.date for r in newest)),
                   "through": str(max(r.date for r in newest)),
-                  **report.as_dict(), "tuning": tuning.as_dict()}
+                  **report.as_dict(), "tuning": tuning.as_dict(),
+                  **budget_thresholds(priorities, params.budget_percent)}
     return tuning.revenue_weight, validation
+
+
+def budget_thresholds(priorities: Sequence[float] | Any, budget_percent: float) -> dict[str, Any]:
+    """Priorities at which the newest history would have controlled ``budget_percent`` of the
+    items (control) and twice that (post-clearance audit): the selectivity policy's cut-offs
+    when the administration sets none."""
+    ranked = sorted((float(p) for p in priorities), reverse=True)
+
+    def cut(percent: float) -> float | None:
+        k = int(len(ranked) * percent / 100)
+        return ranked[k - 1] if k > 0 else None
+
+    return {"budget_percent": budget_percent, "control_threshold": cut(budget_percent),
+            "audit_threshold": cut(2 * budget_percent)}
 
 
 def train(records: Sequence[RiskRecord], params: TrainingParams | None = None,

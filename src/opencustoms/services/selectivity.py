@@ -21,7 +21,7 @@ from opencustoms.domain.assessment import Assessment
 from opencustoms.domain.declaration import DeclarationContent
 from opencustoms.domain.parties import Party
 from opencustoms.domain.selectivity import Channel, RiskDecision
-from opencustoms.risk.policy import ModelScore, decide
+from opencustoms.risk.policy import ModelScore, decide, with_model_thresholds
 from opencustoms.risk.profiles import RiskFacts, RiskProfile
 from opencustoms.risk.records import records_of
 from opencustoms.services.context import ServiceContext
@@ -74,7 +74,8 @@ def select(ctx: ServiceContext, content: DeclarationContent, assessment: Assessm
     best = scores[top]
     score = ModelScore(best.probability, best.priority, best.expected_revenue, (),
                        model.version)
-    decision = decide(ctx.policy, hits, aeo=aeo, draw=_draws.random(), score=score)
+    policy = with_model_thresholds(ctx.policy, model.metrics)
+    decision = decide(policy, hits, aeo=aeo, draw=_draws.random(), score=score)
     if decision.channel is Channel.GREEN:
         return decision
     # Explaining costs ~10 ms: only for declarations an officer or auditor will look at.

@@ -6,8 +6,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from opencustoms.domain.selectivity import Channel
-from opencustoms.risk.policy import ModelScore, SelectivityPolicy, decide
+from opencustoms.risk.policy import (
+    ModelScore,
+    SelectivityPolicy,
+    decide,
+    with_model_thresholds,
+)
 from opencustoms.risk.profiles import ProfileChannel, ProfileHit, RiskProfileId
+from opencustoms.risk.training import budget_thresholds
 
 POLICY = SelectivityPolicy(random_share=0.02, aeo_relief=0.5, control_threshold=0.6,
                            audit_threshold=0.3, physical_revenue=500.0)
@@ -61,3 +67,20 @@ def test_a_low_priority_or_no_model_releases_green() -> None:
     assert decide(POLICY, [], aeo=False, draw=0.99, score=score(0.1)).channel is Channel.GREEN
     no_model = decide(POLICY, [], aeo=False, draw=0.99)
     assert (no_model.channel, no_model.score, no_model.reasons) == (Channel.GREEN, None, ())
+
+
+def test_the_models_budget_cut_offs_apply_unless_the_administration_set_its_own() -> None:
+    metrics = {"validation": {"control_threshold": 0.7, "audit_threshold": 0.4}}
+    from_model = with_model_thresholds(SelectivityPolicy(), metrics)
+    assert (from_model.control_threshold, from_model.audit_threshold) == (0.7, 0.4)
+    assert with_model_thresholds(POLICY, metrics) == POLICY
+    assert with_model_thresholds(SelectivityPolicy(), {}) == SelectivityPolicy()
+
+
+def test_budget_thresholds_select_the_budget_share_of_the_newest_history() -> None:
+    priorities = [i / 1000 for i in range(1000)]
+    cuts = budget_thresholds(priorities, 5.0)
+    assert cuts["control_threshold"] == 0.950  # the 50th highest of 1,000
+    assert cuts["audit_threshold"] == 0.900  # the 100th highest
+    assert sum(p >= cuts["control_threshold"] for p in priorities) == 50
+    assert budget_thresholds([0.5] * 10, 5.0)["control_threshold"] is None  # k = 0
