@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from opencustoms.api.problems import problem_body
 
 HEADER = b"x-correlation-id"
 _SAFE_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,64}$")
@@ -20,13 +21,10 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _JSON_TYPES = (b"application/json", b"application/problem+json")
 
 
-def _problem(status: int, code: str, title: str, detail: str, correlation_id: bytes) -> bytes:
-    body: dict[str, Any] = {
-        "type": f"urn:opencustoms:problem:{code}", "title": title, "status": status,
-        "detail": detail, "code": code, "correlation_id": correlation_id.decode(),
-        "errors": [{"code": code, "pointer": "", "detail": detail}],
-    }
-    return json.dumps(body).encode()
+def _problem(status: int, code: str, title: str, detail: str, correlation_id: bytes,
+             path: str) -> bytes:
+    return json.dumps(problem_body(status, title, code, detail, instance=path,
+                                   correlation_id=correlation_id.decode())).encode()
 
 
 class CorrelationAndLimits:
@@ -49,11 +47,12 @@ class CorrelationAndLimits:
             await send(message)
 
         if scope["method"] in _BODY_METHODS and scope["path"].startswith("/api/"):
-            refusal = self._refusal(headers, correlation_id)
+            path = scope["path"]
+            refusal = self._refusal(headers, correlation_id, path)
             if refusal is None:
                 body, too_large = await self._read(receive)
                 if too_large:
-                    refusal = self._too_large(correlation_id)
+                    refusal = self._too_large(correlation_id, path)
                 else:
                     receive = _replay(body)
             if refusal is not None:
@@ -61,20 +60,21 @@ class CorrelationAndLimits:
                 return
         await self.app(scope, receive, send_with_id)
 
-    def _refusal(self, headers: dict[bytes, bytes],
-                 correlation_id: bytes) -> tuple[int, bytes] | None:
+    def _refusal(self, headers: dict[bytes, bytes], correlation_id: bytes,
+                 path: str) -> tuple[int, bytes] | None:
         media_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
         if media_type not in _JSON_TYPES:
             return 415, _problem(415, "request.unsupported-media-type", "Unsupported media type",
-                                 "send the body as application/json", correlation_id)
+                                 "send the body as application/json", correlation_id, path)
         length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
-            return self._too_large(correlation_id)
+            return self._too_large(correlation_id, path)
         return None
 
-    def _too_large(self, correlation_id: bytes) -> tuple[int, bytes]:
+    def _too_large(self, correlation_id: bytes, path: str) -> tuple[int, bytes]:
         return 413, _problem(413, "request.too-large", "Payload too large",
-                             f"the body exceeds {self.max_body_bytes} bytes", correlation_id)
+                             f"the body exceeds {self.max_body_bytes} bytes", correlation_id,
+                             path)
 
     async def _read(self, receive: Receive) -> tuple[bytes, bool]:
         chunks: list[bytes] = []

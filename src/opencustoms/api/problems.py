@@ -33,23 +33,30 @@ _STATUS: tuple[tuple[type[domain.DomainError], int, str], ...] = (
 )
 
 
-def problem_response(request: Request, status: int, title: str, code: str, detail: str, *,
-                     problems: Sequence[Problem] = (), headers: dict[str, str] | None = None,
-                     extra: dict[str, Any] | None = None) -> JSONResponse:
-    """A problem+json response for ``request`` (its path and correlation id included). The
-    ``errors`` list is never empty: a problem without a field of its own points at the whole
-    request (pointer "")."""
+def problem_body(status: int, title: str, code: str, detail: str, *, instance: str | None,
+                 correlation_id: str | None, problems: Sequence[Problem] = ()) -> dict[str, Any]:
+    """The one problem+json shape. The ``errors`` list is never empty: a problem without a
+    field of its own points at the whole request (pointer "")."""
     problems = problems or (Problem(code, "", detail),)
-    body: dict[str, Any] = {
+    return {
         "type": f"urn:opencustoms:problem:{code}",
         "title": title,
         "status": status,
         "detail": detail,
         "code": code,
-        "instance": request.url.path,
-        "correlation_id": getattr(request.state, "correlation_id", None),
+        "instance": instance,
+        "correlation_id": correlation_id,
         "errors": [{"code": p.code, "pointer": p.pointer, "detail": p.detail} for p in problems],
     }
+
+
+def problem_response(request: Request, status: int, title: str, code: str, detail: str, *,
+                     problems: Sequence[Problem] = (), headers: dict[str, str] | None = None,
+                     extra: dict[str, Any] | None = None) -> JSONResponse:
+    """A problem+json response for ``request`` (its path and correlation id included)."""
+    body = problem_body(status, title, code, detail, instance=request.url.path,
+                        correlation_id=getattr(request.state, "correlation_id", None),
+                        problems=problems)
     if extra:
         body.update(extra)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)

@@ -16,15 +16,13 @@ from opencustoms.domain.parties import Party
 from opencustoms.domain.workflow import Action, transition
 from opencustoms.services.access import require_declarant_side, require_visible
 from opencustoms.services.assessment import (
-    assess,
+    control,
     credit_quotas,
     draw_quotas,
     held_quotas,
 )
 from opencustoms.services.context import ServiceContext
 from opencustoms.services.lodgement import Submission
-from opencustoms.validation.engine import validate
-from opencustoms.validation.registry import RuleContext
 
 
 def _identity_problems(old: DeclarationContent, new: DeclarationContent) -> Iterator[Problem]:
@@ -59,14 +57,9 @@ def amend(ctx: ServiceContext, mrn: MRN, submission: Submission, actor: Party,
         transition(declaration.status, Action.AMEND)  # 409 before any validation work
         on = declaration.accepted_at.date()  # the date of acceptance decides rules and tariff
         problems = list(_identity_problems(declaration.content, submission.content))
-        problems += validate(RuleContext(submission.content, ctx.reference(), on, actor))
         held = held_quotas(declaration.assessment)
-        assessment = None
-        if not problems:
-            try:
-                assessment = assess(ctx, submission.content, on, credits=held)
-            except RuleViolations as untaxable:
-                problems += untaxable.problems
+        found, assessment = control(ctx, submission.content, on, actor, credits=held)
+        problems += found
         if problems or assessment is None:
             raise RuleViolations(sorted(problems, key=lambda p: (p.pointer, p.code)))
         credit_quotas(uow, declaration.assessment)

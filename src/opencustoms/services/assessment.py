@@ -15,9 +15,13 @@ from decimal import Decimal
 
 from opencustoms.domain.assessment import Assessment
 from opencustoms.domain.declaration import DeclarationContent
+from opencustoms.domain.errors import Problem, RuleViolations
+from opencustoms.domain.parties import Party
 from opencustoms.services.context import ServiceContext
 from opencustoms.services.ports import UnitOfWork
 from opencustoms.tariff.calculation import calculate
+from opencustoms.validation.engine import validate
+from opencustoms.validation.registry import RuleContext
 
 MAX_QUOTA_RETRIES = 5
 
@@ -41,6 +45,21 @@ def assess(ctx: ServiceContext, content: DeclarationContent, on: date, *,
 
     return calculate(content, on=on, tariff=ctx.tariff(), reference=ctx.reference(),
                      quota_balance=balance)
+
+
+def control(ctx: ServiceContext, content: DeclarationContent, on: date, actor: Party | None, *,
+            credits: Mapping[str, Decimal] | None = None
+            ) -> tuple[list[Problem], Assessment | None]:
+    """Format-logical control, then the calculation when control passes: every problem found
+    and, when there is none, the assessment. Lodgement, amendment and the estimate share it;
+    ``actor`` None skips the declarant check (nobody is lodging)."""
+    problems = validate(RuleContext(content, ctx.reference(), on, actor))
+    if problems:
+        return problems, None
+    try:
+        return [], assess(ctx, content, on, credits=credits)
+    except RuleViolations as untaxable:
+        return list(untaxable.problems), None
 
 
 def draw_quotas(uow: UnitOfWork, assessment: Assessment) -> str | None:

@@ -9,21 +9,19 @@ from opencustoms.domain.assessment import Assessment
 from opencustoms.domain.declaration import DeclarationContent
 from opencustoms.domain.errors import NotFound, RuleViolations
 from opencustoms.domain.reference import Commodity
-from opencustoms.services.assessment import assess
+from opencustoms.services.assessment import control
 from opencustoms.services.context import ServiceContext
 from opencustoms.tariff.measures import commodity_chain, covers_origin
 from opencustoms.tariff.model import Measure
-from opencustoms.validation.engine import validate
-from opencustoms.validation.registry import RuleContext
 
 
 def estimate(ctx: ServiceContext, content: DeclarationContent, on: date) -> Assessment:
     """Run format-logical control (without the declarant check: nobody is lodging) and the
     calculation; nothing is stored and no quota is drawn."""
-    problems = validate(RuleContext(content, ctx.reference(), on, actor=None))
-    if problems:
+    problems, assessment = control(ctx, content, on, actor=None)
+    if assessment is None:
         raise RuleViolations(problems)
-    return assess(ctx, content, on)
+    return assessment
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,12 +19,10 @@ from opencustoms.domain.declaration import Declaration, DeclarationContent
 from opencustoms.domain.errors import LrnReused, RuleViolations
 from opencustoms.domain.mrn import new_mrn
 from opencustoms.domain.parties import Party
-from opencustoms.services.assessment import MAX_QUOTA_RETRIES, assess, draw_quotas
+from opencustoms.services.assessment import MAX_QUOTA_RETRIES, assess, control, draw_quotas
 from opencustoms.services.context import ServiceContext
 from opencustoms.services.ports import DuplicateDeclaration
 from opencustoms.services.selectivity import select
-from opencustoms.validation.engine import validate
-from opencustoms.validation.registry import RuleContext
 
 MRN_ATTEMPTS = 5
 
@@ -50,14 +48,8 @@ def lodge(ctx: ServiceContext, submission: Submission, actor: Party) -> Lodgemen
     received_at = ctx.clock.now()
     content = submission.content
     on = received_at.date()
-    problems = validate(RuleContext(content, ctx.reference(), on, actor))
-    assessment = None
-    if not problems:
-        try:
-            assessment = assess(ctx, content, on)
-        except RuleViolations as untaxable:
-            problems = list(untaxable.problems)
-    if problems or assessment is None:
+    problems, assessment = control(ctx, content, on, actor)
+    if assessment is None:
         # A resend of a declaration registered earlier answers as a replay even if today's
         # rules would refuse it; only the declarant's side may learn that it exists.
         earlier = _replay(ctx, submission) if actor.may_act_for(content.declarant) else None
