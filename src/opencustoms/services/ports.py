@@ -14,9 +14,11 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from opencustoms.domain.audit import AuditRecord
 from opencustoms.domain.declaration import LRN, Declaration, DeclarationType
 from opencustoms.domain.errors import Problem
 from opencustoms.domain.mrn import MRN
+from opencustoms.domain.notifications import Notification
 from opencustoms.domain.parties import Party, PartyId
 from opencustoms.domain.reference import ReferenceData
 from opencustoms.domain.workflow import Status
@@ -144,12 +146,33 @@ class RiskProfileRepository(Protocol):
         """The current version of every profile."""
 
 
+class AuditLog(Protocol):
+    def append(self, records: Sequence[AuditRecord]) -> None:
+        """Append ``records`` in order to the hash-chained audit log, in the caller's
+        transaction. Concurrent appenders never fork the chain."""
+
+
+class Outbox(Protocol):
+    def add(self, notifications: Sequence[Notification]) -> None:
+        """Write ``notifications`` to the outbox in the caller's transaction."""
+
+
+# --- accounts and payments (issue 5) --------------------------------------------------------
+# (the AccountLedger protocol)
+
+
+# --- control results (issue 5) --------------------------------------------------------------
+# (the ControlResults protocol)
+
+
 class UnitOfWork(Protocol):
     declarations: DeclarationRepository
     parties: PartyRepository
     rejections: RejectionLog
     quotas: QuotaLedger
     risk_profiles: RiskProfileRepository
+    audit: AuditLog
+    outbox: Outbox
 
     def __enter__(self) -> Self: ...
 

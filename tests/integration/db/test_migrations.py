@@ -19,7 +19,7 @@ def test_upgrade_on_an_empty_database_reaches_head_and_creates_every_table(
         database_url: str) -> None:
     assert current_revision(database_url) is None
     upgrade(database_url)
-    assert current_revision(database_url) == head_revision() == "0004"
+    assert current_revision(database_url) == head_revision() == "0005"
     engine = make_engine(database_url)
     try:
         tables = set(inspect(engine).get_table_names())

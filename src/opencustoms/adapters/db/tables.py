@@ -173,6 +173,16 @@ class DeclarationRow(Base):
     assessment: Mapped[dict[str, Any] | None]
     channel: Mapped[str | None] = mapped_column(String(8), index=True)
     risk: Mapped[dict[str, Any] | None]
+    # clearance (issue 5): who holds the task, how duties were secured, the times a Time
+    # Release Study measures, and the signed release note
+    claimed_by: Mapped[str | None] = mapped_column(PARTY_ID)
+    claimed_at: Mapped[datetime | None]
+    secured_by: Mapped[str | None] = mapped_column(String(16))
+    control_started_at: Mapped[datetime | None]
+    control_ended_at: Mapped[datetime | None]
+    released_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    release_note: Mapped[dict[str, Any] | None]
 
 
 def _declaration_fk() -> Any:
@@ -286,4 +296,4 @@ def table_of(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
 
-from opencustoms.adapters.db import risk_tables  # noqa: E402, F401 - registers its tables
+from opencustoms.adapters.db import clearance_tables, risk_tables  # noqa: E402, F401 - registers

@@ -8,14 +8,18 @@ from typing import TYPE_CHECKING, Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from opencustoms.adapters.db.audit import SqlAuditLog
 from opencustoms.adapters.db.declarations import SqlDeclarationRepository
 from opencustoms.adapters.db.engine import SQLITE_BEGIN
+from opencustoms.adapters.db.notifications import SqlOutbox
 from opencustoms.adapters.db.parties import SqlPartyRepository, SqlRejectionLog
 from opencustoms.adapters.db.quotas import SqlQuotaLedger
 from opencustoms.adapters.db.reference import SqlReferenceRepository
 from opencustoms.adapters.db.risk_profiles import SqlRiskProfileRepository
 from opencustoms.services.ports import (
+    AuditLog,
     DeclarationRepository,
+    Outbox,
     PartyRepository,
     QuotaLedger,
     ReferenceRepository,
@@ -40,6 +44,8 @@ class SqlUnitOfWork:
     rejections: RejectionLog
     quotas: QuotaLedger
     risk_profiles: RiskProfileRepository
+    audit: AuditLog
+    outbox: Outbox
     reference: SqlReferenceRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
@@ -61,6 +67,8 @@ class SqlUnitOfWork:
         self.quotas = SqlQuotaLedger(session)
         self.risk_profiles = SqlRiskProfileRepository(session)
         self.reference = SqlReferenceRepository(session)
+        self.audit = SqlAuditLog(session)
+        self.outbox = SqlOutbox(session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
