@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from opencustoms.domain.reference import ReferenceData
 from opencustoms.risk.policy import SelectivityPolicy
 from opencustoms.risk.profiles import RiskProfile
-from opencustoms.services.ports import ModelProvider, UnitOfWork
+from opencustoms.services.ports import ModelProvider, ReleaseSigner, UnitOfWork
 from opencustoms.tariff.model import Tariff
 
 
@@ -35,3 +35,4 @@ class ServiceContext:
     profiles: Callable[[], Sequence[RiskProfile]] = tuple
     policy: SelectivityPolicy = field(default_factory=SelectivityPolicy)
     model: ModelProvider | None = None
+    signer: ReleaseSigner | None = None

@@ -157,6 +157,18 @@ class Outbox(Protocol):
         """Write ``notifications`` to the outbox in the caller's transaction."""
 
 
+class ReleaseSigner(Protocol):
+    """Signs release notes with the administration's key (Ed25519)."""
+
+    @property
+    def key_id(self) -> str:
+        """Identifies the public key that verifies the signatures (served at /api/v1/keys)."""
+
+    def sign(self, note: dict[str, Any]) -> dict[str, Any]:
+        """``note`` with a ``signature`` member added: ``{"alg": "Ed25519", "key_id": …,
+        "value": base64 of the signature over the canonical JSON of ``note``}``."""
+
+
 # --- accounts and payments (issue 5) --------------------------------------------------------
 # (the AccountLedger protocol)
 
