@@ -22,8 +22,10 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-## run: set up the SQLite database and demo jurisdiction under ./var and serve the API
+## run: set up the SQLite database and demo jurisdiction under ./var and serve the API; the
+## first run also seeds a year of simulated history, trains the risk model, creates profiles
 run: install
+	@test -f "$${OPENCUSTOMS_DATA_DIR:-var}/models/CURRENT" || $(BIN)/opencustoms demo seed
 	$(BIN)/opencustoms serve --port $(PORT) --workers $(WORKERS)
 
 ## test: static checks (ruff, mypy strict, import-linter layers), then the whole test suite

@@ -11,6 +11,7 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +22,19 @@ from opencustoms.adapters.db.migrate import current_revision, upgrade_engine
 from opencustoms.adapters.db.quotas import SqlQuotaLedger
 from opencustoms.adapters.db.uow import SqlUnitOfWorkFactory
 from opencustoms.adapters.formats import cn, hs
-from opencustoms.adapters.formats.pack import demo_pack, load_pack, read_parties
+from opencustoms.adapters.formats.pack import (
+    demo_pack,
+    load_pack,
+    read_jurisdiction,
+    read_parties,
+)
 from opencustoms.adapters.formats.tariff_pack import load_tariff
 from opencustoms.adapters.models.provider import StoredModel
+from opencustoms.adapters.signing import FileReleaseSigner
 from opencustoms.domain.parties import Party, PartyId
 from opencustoms.domain.reference import Commodity, ReferenceData
 from opencustoms.risk.policy import SelectivityPolicy
-from opencustoms.services import identity
+from opencustoms.services import identity, payments
 from opencustoms.services.context import ServiceContext, SystemClock
 from opencustoms.services.selectivity import CachedProfiles
 from opencustoms.settings import Settings
@@ -116,8 +123,10 @@ def prepare(settings: Settings) -> PrepareReport:
                 quota for periods in tariff.quotas.values() for quota in periods)
             uow.commit()
         report = PrepareReport(revision, pack_loaded, quotas_opened=opened)
+        FileReleaseSigner(settings.keys_dir).ensure_key()  # generated on first run
         services = _services(engine, _no_reference, lambda: tariff)
         _seed_demo_parties(services, settings.api_keys_file, report)
+        seed_demo_accounts(services)
     finally:
         engine.dispose()
     return report
@@ -139,6 +148,22 @@ def _seed_demo_parties(services: ServiceContext, keys_file: Path, report: Prepar
         os.chmod(keys_file, 0o600)
 
 
+DEMO_ACCOUNTS: dict[PartyId, tuple[Decimal, Decimal]] = {
+    PartyId("XX100000000001"): (Decimal("0.00"), Decimal("250000.00")),  # Acme (AEO)
+    PartyId("XX100000000002"): (Decimal("5000.00"), Decimal("0.00")),  # Beta
+}
+"""Demo traders' accounts: (opening cash, guarantee reference amount) in the pack's currency.
+Acme's duties are covered by its guarantee, Beta pays from cash until it runs out."""
+
+
+def seed_demo_accounts(services: ServiceContext) -> list[PartyId]:
+    """Open the demo traders' accounts that do not exist yet; returns those opened."""
+    currency = read_jurisdiction(demo_pack()).currency
+    return [party for party, (cash, guarantee) in DEMO_ACCOUNTS.items()
+            if payments.open_account(services, party, currency, cash=cash,
+                                     guarantee=guarantee, actor="system")]
+
+
 def build(settings: Settings) -> Container:
     """Wire the services on the configured (already prepared) database."""
     engine = make_engine(settings.database_url)
@@ -151,9 +176,17 @@ def build(settings: Settings) -> Container:
     services = replace(
         _services(engine, lambda: reference, lambda: tariff),
         model=StoredModel(settings.models_dir),
-        policy=SelectivityPolicy(control_threshold=settings.control_priority,
-                                 audit_threshold=settings.audit_priority))
+        signer=FileReleaseSigner(settings.keys_dir),
+        policy=_policy(settings))
     return Container(settings, engine, services, reference, tariff, search)
+
+
+def _policy(settings: Settings) -> SelectivityPolicy:
+    policy = SelectivityPolicy(control_threshold=settings.control_priority,
+                               audit_threshold=settings.audit_priority)
+    if settings.random_share is not None:
+        policy = replace(policy, random_share=settings.random_share)
+    return policy
 
 
 def import_nomenclature(settings: Settings, kind: str, source: Path, *, year: int,

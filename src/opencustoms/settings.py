@@ -23,11 +23,29 @@ class Settings:
     port: int = 8000
     control_priority: float | None = None
     audit_priority: float | None = None
+    random_share: float | None = None
+    """Share of declarations sent to a random calibration control (the policy's default when
+    None); tests that need a predictable channel set 0."""
+    # Notification push (issue 5 §5). The worker is off unless asked for (``from_env`` turns it
+    # on), so applications that tests build directly start no background thread.
+    delivery_worker: bool = False
+    delivery_give_up_seconds: float = 24 * 3600.0
+    delivery_backoff_base_seconds: float = 2.0
+    delivery_backoff_max_seconds: float = 15 * 60.0
+    delivery_timeout_seconds: float = 5.0
+    webhook_forbidden_networks: tuple[str, ...] = ()
+    """CIDR blocks webhooks may not point at, on top of the link-local, metadata and
+    unspecified addresses that are always refused (e.g. ``10.0.0.0/8,127.0.0.0/8``)."""
 
     @property
     def models_dir(self) -> Path:
         """The risk model store: one folder per version, ``CURRENT`` names the one in service."""
         return self.data_dir / "models"
+
+    @property
+    def keys_dir(self) -> Path:
+        """The administration's signing keys (release notes), made on first run."""
+        return self.data_dir / "keys"
 
     @property
     def api_keys_file(self) -> Path:
@@ -47,6 +65,19 @@ class Settings:
             port=int(env.get("OPENCUSTOMS_PORT", "8000")),
             control_priority=_optional_float(env.get("OPENCUSTOMS_RISK_CONTROL_PRIORITY")),
             audit_priority=_optional_float(env.get("OPENCUSTOMS_RISK_AUDIT_PRIORITY")),
+            random_share=_optional_float(env.get("OPENCUSTOMS_RISK_RANDOM_SHARE")),
+            delivery_worker=env.get("OPENCUSTOMS_DELIVERY_WORKER", "1").lower()
+            not in ("0", "false", "no", "off"),
+            delivery_give_up_seconds=float(env.get("OPENCUSTOMS_DELIVERY_GIVE_UP_SECONDS",
+                                                   24 * 3600)),
+            delivery_backoff_base_seconds=float(env.get("OPENCUSTOMS_DELIVERY_BACKOFF_BASE_SECONDS",
+                                                        2)),
+            delivery_backoff_max_seconds=float(env.get("OPENCUSTOMS_DELIVERY_BACKOFF_MAX_SECONDS",
+                                                       900)),
+            delivery_timeout_seconds=float(env.get("OPENCUSTOMS_DELIVERY_TIMEOUT_SECONDS", 5)),
+            webhook_forbidden_networks=tuple(
+                n.strip() for n in env.get("OPENCUSTOMS_WEBHOOK_FORBIDDEN_NETWORKS", "").split(",")
+                if n.strip()),
         )
 
 

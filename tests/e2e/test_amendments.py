@@ -10,7 +10,7 @@ import pytest
 from tests.e2e.examples import ACME, BROKER, import_declaration, represented_import
 from tests.e2e.support import DECLARATIONS, Api, assert_problem, errors_by_code
 
-pytestmark = pytest.mark.db
+pytestmark = [pytest.mark.db, pytest.mark.usefixtures("unsecured")]
 
 
 def _amend(api: Api, mrn: str, document: dict[str, Any], party: str = ACME,
@@ -33,7 +33,7 @@ def test_an_amendment_with_a_changed_item_becomes_version_2(api: Api) -> None:
 
     assert response.status_code == 200, response.text
     body = response.json()
-    assert (body["mrn"], body["version"], body["status"]) == (mrn, 2, "accepted")
+    assert (body["mrn"], body["version"], body["status"]) == (mrn, 2, "awaiting_payment")
     assert body["declaration"]["items"][0]["description"] == "Smartphones, 256 GB"
     read = api.get(f"{DECLARATIONS}/{mrn}", ACME).json()
     assert read["version"] == 2
@@ -47,9 +47,11 @@ def test_the_history_keeps_both_versions_and_both_events(api: Api) -> None:
     history = api.get(f"{DECLARATIONS}/{mrn}/history", ACME).json()
 
     assert history["mrn"] == mrn
+    # acceptance found the duties unsecured (Acme holds no money here): the system assessed
+    # them in the same transaction, still version 1
     assert [(e["sequence"], e["event"], e["version"]) for e in history["entries"]] == [
-        (1, "accepted", 1), (2, "amended", 2)]
-    assert {e["actor"] for e in history["entries"]} == {ACME}
+        (1, "accepted", 1), (2, "tax_assessed", 1), (3, "amended", 2)]
+    assert [e["actor"] for e in history["entries"]] == [ACME, "system", ACME]
     versions = history["versions"]
     assert [v["version"] for v in versions] == [1, 2]
     descriptions = [v["declaration"]["items"][0]["description"] for v in versions]
@@ -73,7 +75,7 @@ def test_the_representative_amends_a_declaration_it_lodged(api: Api) -> None:
     response = _amend(api, mrn, document, party=BROKER)
 
     assert response.status_code == 200, response.text
-    assert api.get(f"{DECLARATIONS}/{mrn}/history", ACME).json()["entries"][1]["actor"] == BROKER
+    assert api.get(f"{DECLARATIONS}/{mrn}/history", ACME).json()["entries"][-1]["actor"] == BROKER
 
 
 def test_an_amendment_may_not_change_the_lrn(api: Api) -> None:
@@ -100,7 +102,7 @@ def test_an_amendment_breaking_rules_changes_nothing(api: Api) -> None:
     assert read["version"] == 1
     assert read["declaration"]["items"][0]["description"] == "Smartphones, 128 GB"
     history = api.get(f"{DECLARATIONS}/{mrn}/history", ACME).json()
-    assert (len(history["entries"]), len(history["versions"])) == (1, 1)
+    assert (len(history["entries"]), len(history["versions"])) == (2, 1)
 
 
 def test_an_amendment_with_a_schema_error_changes_nothing(api: Api) -> None:

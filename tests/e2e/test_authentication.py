@@ -11,7 +11,7 @@ import pytest
 from tests.e2e.examples import ACME, ADMIN, OFFICER, import_declaration
 from tests.e2e.support import DECLARATIONS, Api, assert_problem
 
-pytestmark = pytest.mark.db
+pytestmark = [pytest.mark.db, pytest.mark.usefixtures("unsecured")]
 
 PROTECTED = [
     ("GET", DECLARATIONS),
@@ -115,7 +115,7 @@ def test_an_officer_may_not_amend_or_invalidate(api: Api) -> None:
     assert_problem(amended, 403, "auth.trader-only", "")
     assert_problem(invalidated, 403, "auth.trader-only", "")
     read = api.get(f"{DECLARATIONS}/{mrn}", ACME).json()
-    assert (read["status"], read["version"]) == ("accepted", 1)
+    assert (read["status"], read["version"]) == ("awaiting_payment", 1)
 
 
 @pytest.mark.parametrize("action", ["amendments", "invalidation"])
@@ -128,4 +128,4 @@ def test_changing_a_declaration_without_a_key_is_refused(api: Api, action: str) 
 
     assert_problem(response, 401, "auth.unauthenticated", "")
     read = api.get(f"{DECLARATIONS}/{mrn}", ACME).json()
-    assert (read["status"], read["version"]) == ("accepted", 1)
+    assert (read["status"], read["version"]) == ("awaiting_payment", 1)

@@ -13,7 +13,7 @@ import pytest
 from tests.e2e.examples import ACME, import_declaration
 from tests.e2e.support import DECLARATIONS, Api, assert_problem, errors_by_code
 
-pytestmark = pytest.mark.db
+pytestmark = [pytest.mark.db, pytest.mark.usefixtures("unsecured")]
 
 
 @pytest.mark.parametrize("action", ["", "/history"])

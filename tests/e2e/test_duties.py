@@ -15,7 +15,7 @@ from opencustoms.adapters.db.tables import DeclarationTaxLineRow, QuotaBalanceRo
 from tests.e2e.examples import ACME, import_declaration, unique_lrn
 from tests.e2e.support import DECLARATIONS, Api, assert_problem
 
-pytestmark = pytest.mark.db
+pytestmark = [pytest.mark.db, pytest.mark.usefixtures("unsecured")]
 
 CALCULATIONS = "/api/v1/tariff/calculations"
 

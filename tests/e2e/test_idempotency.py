@@ -12,7 +12,7 @@ import pytest
 from tests.e2e.examples import ACME, import_declaration
 from tests.e2e.support import DECLARATIONS, Api, assert_problem
 
-pytestmark = pytest.mark.db
+pytestmark = [pytest.mark.db, pytest.mark.usefixtures("unsecured")]
 
 THREADS = 8
 
@@ -76,4 +76,4 @@ def test_eight_simultaneous_lodgements_of_one_document_register_it_once(api: Api
     assert len(mrns) == 1
     assert api.mrns() == list(mrns)
     history = api.get(f"{DECLARATIONS}/{mrns.pop()}/history", ACME).json()
-    assert [e["event"] for e in history["entries"]] == ["accepted"]
+    assert [e["event"] for e in history["entries"]] == ["accepted", "tax_assessed"]

@@ -10,7 +10,7 @@ import pytest
 from tests.e2e.examples import ACME, BROKER, import_declaration, represented_import
 from tests.e2e.support import DECLARATIONS, Api, assert_problem
 
-pytestmark = pytest.mark.db
+pytestmark = [pytest.mark.db, pytest.mark.usefixtures("unsecured")]
 
 
 def _invalidate(api: Api, mrn: str, body: dict[str, Any], party: str = ACME,
@@ -36,7 +36,8 @@ def test_invalidation_is_recorded_in_the_history_with_its_reason(api: Api) -> No
     history = api.get(f"{DECLARATIONS}/{mrn}/history", ACME).json()
 
     last = history["entries"][-1]
-    assert [e["event"] for e in history["entries"]] == ["accepted", "invalidated"]
+    assert [e["event"] for e in history["entries"]] == ["accepted", "tax_assessed",
+                                                        "invalidated"]
     assert (last["status"], last["actor"]) == ("invalidated", ACME)
     assert last["detail"]["reason"] == "goods not shipped"
     assert len(history["versions"]) == 1
@@ -60,7 +61,8 @@ def test_a_second_invalidation_is_a_forbidden_transition(api: Api) -> None:
     body = assert_problem(second, 409, "declaration.forbidden-transition", "")
     assert (body["state"], body["allowed_actions"]) == ("invalidated", [])
     history = api.get(f"{DECLARATIONS}/{mrn}/history", ACME).json()
-    assert [e["event"] for e in history["entries"]] == ["accepted", "invalidated"]
+    assert [e["event"] for e in history["entries"]] == ["accepted", "tax_assessed",
+                                                        "invalidated"]
     assert api.get(f"{DECLARATIONS}/{mrn}", ACME).json()["version"] == first.json()["version"]
 
 
@@ -79,7 +81,7 @@ def test_an_invalidation_without_a_proper_reason_is_refused(api: Api, body: dict
     problem = assert_problem(response, 400, "request.schema", pointer)
     assert [e["code"] for e in problem["errors"]] == [code]
     read = api.get(f"{DECLARATIONS}/{mrn}", ACME).json()
-    assert (read["status"], read["version"]) == ("accepted", 1)
+    assert (read["status"], read["version"]) == ("awaiting_payment", 1)
 
 
 def test_an_invalidation_on_a_stale_version_is_refused(api: Api) -> None:
@@ -93,7 +95,7 @@ def test_an_invalidation_on_a_stale_version_is_refused(api: Api) -> None:
     response = _invalidate(api, mrn, {"reason": "late"}, headers={"If-Match": '"1"'})
 
     assert_problem(response, 409, "declaration.stale-version", "")
-    assert api.get(f"{DECLARATIONS}/{mrn}", ACME).json()["status"] == "accepted"
+    assert api.get(f"{DECLARATIONS}/{mrn}", ACME).json()["status"] == "awaiting_payment"
 
 
 def test_invalidating_an_unknown_mrn_is_404(api: Api) -> None:

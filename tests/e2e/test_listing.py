@@ -11,7 +11,7 @@ import pytest
 from tests.e2e.examples import ACME, BETA, OFFICER, export_declaration, import_declaration
 from tests.e2e.support import DECLARATIONS, Api, assert_problem
 
-pytestmark = pytest.mark.db
+pytestmark = [pytest.mark.db, pytest.mark.usefixtures("unsecured")]
 
 
 def _lodge_imports(api: Api, count: int) -> list[dict[str, Any]]:
@@ -52,7 +52,7 @@ def test_the_status_filter_finds_the_invalidated_declaration(api: Api) -> None:
     assert invalidated.status_code == 200
 
     assert api.mrns(ACME, status="invalidated") == [second]
-    assert api.mrns(ACME, status="accepted") == [first]
+    assert api.mrns(ACME, status="awaiting_payment") == [first]
     assert api.mrns(ACME, status="released") == []
 
 

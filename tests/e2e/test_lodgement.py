@@ -35,7 +35,10 @@ def test_lodging_the_import_example_registers_it_under_an_import_mrn(api: Api) -
     assert mrn[2:4] == "XX"
     assert mrn[16] == "R"
     assert body["accepted_at"][2:4] == mrn[:2]
-    assert (body["status"], body["version"], body["lrn"]) == ("accepted", 1, document["lrn"])
+    # green, and Acme's guarantee covers the duties: released in the lodgement's transaction
+    assert (body["status"], body["version"], body["lrn"]) == ("released", 1, document["lrn"])
+    assert body["clearance"]["secured_by"] == "guarantee"
+    assert body["clearance"]["released_at"] is not None
     assert body["declarant"] == ACME
     assert response.headers["location"] == f"{DECLARATIONS}/{mrn}"
     assert body["links"]["self"] == f"{DECLARATIONS}/{mrn}"

@@ -17,7 +17,7 @@ from tests.e2e.conftest import MakeApi
 from tests.e2e.examples import ACME, import_declaration
 from tests.e2e.support import DECLARATIONS, Api, assert_problem, compact, errors_by_code
 
-pytestmark = pytest.mark.db
+pytestmark = [pytest.mark.db, pytest.mark.usefixtures("unsecured")]
 
 SMALL_LIMIT = 10_000
 MANY_ITEMS = 10_000

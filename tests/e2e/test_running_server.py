@@ -49,7 +49,8 @@ class Server:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "OPENCUSTOMS_DATA_DIR": str(settings.data_dir),
-               "OPENCUSTOMS_DATABASE_URL": settings.database_url}
+               "OPENCUSTOMS_DATABASE_URL": settings.database_url,
+               "OPENCUSTOMS_RISK_RANDOM_SHARE": "0"}
         env.pop("OPENCUSTOMS_MAX_BODY_BYTES", None)
         self._log = log
         with log.open("wb") as sink:
@@ -126,9 +127,9 @@ def test_a_declaration_lodged_over_http_is_in_the_database_after_the_server_stop
         container.close()
     assert stored is not None
     assert (stored.content.lrn, stored.status.value, stored.version) == (document["lrn"],
-                                                                        "accepted", 1)
+                                                                        "released", 1)
     assert stored.payload_sha256 == response.json()["payload_sha256"]
-    assert [entry.event for entry in history] == ["accepted"]
+    assert [entry.event for entry in history] == ["accepted", "payment_secured", "released"]
 
 
 def test_eight_simultaneous_http_lodgements_of_one_document_register_it_once(

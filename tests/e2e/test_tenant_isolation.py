@@ -14,7 +14,7 @@ import pytest
 from tests.e2e.examples import ACME, BETA, BROKER, OFFICER, import_declaration
 from tests.e2e.support import DECLARATIONS, Api, assert_problem
 
-pytestmark = pytest.mark.db
+pytestmark = [pytest.mark.db, pytest.mark.usefixtures("unsecured")]
 
 UNKNOWN_MRN = "26XX000000000000R0"
 
@@ -45,9 +45,9 @@ def test_beta_gets_404_for_acmes_declaration_as_for_an_unknown_one(api: Api,
     unknown_body = assert_problem(unknown, 404, "declaration.not-found", "")
     assert foreign_body["detail"] == unknown_body["detail"].replace(UNKNOWN_MRN, mrn)
     read = api.get(f"{DECLARATIONS}/{mrn}", ACME).json()
-    assert (read["status"], read["version"]) == ("accepted", 1)
+    assert (read["status"], read["version"]) == ("awaiting_payment", 1)
     history = api.get(f"{DECLARATIONS}/{mrn}/history", ACME).json()
-    assert [e["event"] for e in history["entries"]] == ["accepted"]
+    assert [e["event"] for e in history["entries"]] == ["accepted", "tax_assessed"]
 
 
 @pytest.mark.parametrize("action", ["read", "amend", "invalidate"])
@@ -75,7 +75,7 @@ def test_a_trader_named_as_exporter_sees_the_declaration_but_may_not_change_it(
     assert read.status_code == 200
     assert read.json()["declaration"]["exporter"]["id"] == BETA
     assert_problem(invalidation, 403, "auth.not-declarant", "")
-    assert api.get(f"{DECLARATIONS}/{mrn}", ACME).json()["status"] == "accepted"
+    assert api.get(f"{DECLARATIONS}/{mrn}", ACME).json()["status"] == "awaiting_payment"
 
 
 def test_a_listing_shows_a_trader_only_the_declarations_naming_it(api: Api) -> None:

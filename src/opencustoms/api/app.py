@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from fastapi import FastAPI
@@ -11,8 +12,20 @@ from fastapi.responses import JSONResponse
 from opencustoms import __version__, bootstrap
 from opencustoms.api import problems
 from opencustoms.api.middleware import CorrelationAndLimits
-from opencustoms.api.routes import declarations, reference, risk, tariff
+from opencustoms.api.routes import (
+    audit,
+    clearance,
+    declarations,
+    keys,
+    notifications,
+    payments,
+    reference,
+    risk,
+    tariff,
+)
 from opencustoms.services.context import ServiceContext
+from opencustoms.services.delivery import DeliveryConfig, DeliveryWorker, running_in_background
+from opencustoms.services.notifications import AddressPolicy
 from opencustoms.settings import Settings
 
 DESCRIPTION = """Lodgement, format-logical control and registration of goods declarations.
@@ -29,9 +42,14 @@ def build_app(services: ServiceContext, health: Callable[[], dict[str, Any]],
     app.state.services = services
     problems.install(app)
     app.include_router(declarations.router)
+    app.include_router(clearance.router)
     app.include_router(reference.router)
     app.include_router(tariff.router)
     app.include_router(risk.router)
+    app.include_router(notifications.router)
+    app.include_router(payments.router)
+    app.include_router(keys.router)
+    app.include_router(audit.router)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness, database and model check")
     def healthz() -> JSONResponse:
@@ -51,4 +69,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = build_app(container.services, container.health, container.settings.max_body_bytes)
     app.state.container = container
     app.state.search = container.search
+    app.state.address_policy = AddressPolicy.with_extra(
+        container.settings.webhook_forbidden_networks)
+    if container.settings.delivery_worker:
+        _run_delivery_worker(app, container)
     return app
+
+
+def _run_delivery_worker(app: FastAPI, container: bootstrap.Container) -> None:
+    """Push notifications from inside the API process while it serves (``make run`` needs no
+    broker and no second command). Each uvicorn worker process runs one; their leases keep
+    them from sending a delivery twice at once."""
+    services = container.services
+    worker = DeliveryWorker(services.uow, services.clock,
+                            DeliveryConfig.from_settings(container.settings),
+                            policy=app.state.address_policy, reader=services.reader)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        with running_in_background(worker):
+            yield
+
+    app.router.lifespan_context = lifespan

@@ -147,6 +147,8 @@ class DeclarationOut(BaseModel):
     declaration: dict[str, Any] = Field(description="the declaration content as registered")
     assessment: dict[str, Any] | None = Field(
         None, description="duties and taxes: customs value, tax lines per item, fees, totals")
+    clearance: dict[str, Any] | None = Field(
+        None, description="amount due and secured, control and release times, allowed actions")
     links: dict[str, str]
 
 

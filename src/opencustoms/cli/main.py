@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import opencustoms.bootstrap as bootstrap
+from opencustoms.cli import audit as audit_cli
+from opencustoms.cli import demo as demo_cli
 from opencustoms.cli import risk as risk_cli
+from opencustoms.cli import worker as worker_cli
 from opencustoms.domain.errors import DomainError
 from opencustoms.domain.parties import Party, PartyId, Role
 from opencustoms.settings import Settings
@@ -179,6 +182,9 @@ def parser() -> argparse.ArgumentParser:
     show.add_argument("--date", help="acceptance date, YYYY-MM-DD (default today)")
     show.set_defaults(handler=_tariff_show)
 
+    audit_cli.add_parsers(sub)
+    worker_cli.add_parser(sub)
+    demo_cli.add_parser(sub)
     risk = risk_cli.add_parser(sub)
     backtest = risk.add_parser("backtest", help="run a stored risk profile over stored "
                                                 "declarations, per month")

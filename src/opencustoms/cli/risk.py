@@ -1,10 +1,17 @@
-"""``opencustoms risk evaluate|train``: train the scoring model on history files, measure it.
+"""``opencustoms risk evaluate|train|report``: train the scoring model, measure it.
 
 ``risk evaluate --train FILE [FILE…] --test FILE`` trains on the training files, scores the
 test file and prints one JSON object: precision, recall and revenue at 1, 2, 5 and 10 % of the
 items ranked by the selectivity priority, the AUC of the fraud probability, the number of rows
 and of frauds, and the model version. ``risk train --train FILE [FILE…]`` trains and stores the
 model (``<data dir>/models``, or ``--models DIR``) and puts it in service.
+
+``risk train --from-db [--months N]`` retrains from the stored declarations and their control
+results (the feedback loop): it holds out the newest month with control results, trains on the
+``N`` months before it (all when not given), reports the model on the held-out month with the
+drift of its scores (:mod:`opencustoms.risk.report`), keeps the report in the model's metrics,
+puts the model in service and prints the report as one JSON object. ``risk report`` prints the
+report of the model in service.
 
 Input files are in the KCS declarations layout (``adapters/formats/kcs.py``). Progress goes to
 standard error; bad input (missing file, missing column, non-numeric value) ends with exit
@@ -20,17 +27,22 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from opencustoms.adapters.db.engine import make_engine
+from opencustoms.adapters.db.risk_history import read_history
 from opencustoms.adapters.formats.kcs import KcsFormatError, read_kcs_csv
 from opencustoms.adapters.models.store import ModelStore
 from opencustoms.risk.evaluation import PERCENTS, evaluate
 from opencustoms.risk.model import ModelArtefactError, RiskModel
 from opencustoms.risk.records import RiskRecord
+from opencustoms.risk.report import HistorySplit, ModelReport, model_report, split_history
 from opencustoms.risk.selectivity import OBJECTIVES
 from opencustoms.risk.training import TrainingParams, train
+from opencustoms.settings import Settings
 
 
 def _say(message: str) -> None:
@@ -93,9 +105,58 @@ def evaluate_command(args: argparse.Namespace, settings: object = None) -> int:
     return 0
 
 
+@dataclass(frozen=True)
+class Retrained:
+    """A model retrained from stored history, its report and where it is stored."""
+
+    model: RiskModel
+    report: ModelReport
+    split: HistorySplit
+    directory: Path
+
+
+def train_from_database(settings: Settings, params: TrainingParams, *,
+                        months: int | None = None, models: Path | None = None,
+                        progress: Callable[[str], None] = _say) -> Retrained:
+    """Retrain from the stored declarations and control results, report the model on the
+    held-out newest month, store it (report in its metrics) and put it in service.
+    ValueError when the history has nothing to learn from."""
+    engine = make_engine(settings.database_url)
+    try:
+        records = list(read_history(engine))
+    finally:
+        engine.dispose()
+    split = split_history(records, months)
+    labelled = split.labelled_training
+    progress(f"{len(records)} stored items; training on {len(labelled)} controlled items "
+             f"before {split.month}, reporting on {len(split.labelled_newest)} of {split.month}")
+    started = time.perf_counter()
+    model = train(labelled, params, progress=progress)
+    report = model_report(model, split)
+    model = replace(model, metrics={**model.metrics, "report": report.as_dict()})
+    directory = ModelStore(models or settings.models_dir).save(model)
+    progress(f"model {model.version} trained and reported in "
+             f"{time.perf_counter() - started:.1f} s, in service from {directory}")
+    return Retrained(model, report, split, directory)
+
+
+def _settings(settings: object) -> Settings:
+    return settings if isinstance(settings, Settings) else Settings.from_env()
+
+
 def train_command(args: argparse.Namespace, settings: object = None) -> int:
-    """Handler of ``risk train``: train on the files, store the model and put it in service."""
+    """Handler of ``risk train``: train on the files (or on the stored history with
+    ``--from-db``), store the model and put it in service."""
     root = Path(args.models) if args.models else _models_dir(settings)
+    if args.from_db:
+        try:
+            retrained = train_from_database(_settings(settings), _params(args),
+                                            months=args.months, models=root)
+        except (ValueError, ModelArtefactError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        print(json.dumps(retrained.model.metrics["report"]))
+        return 0
     try:
         model = _train(args, _read(args.train))
         directory = ModelStore(root).save(model)
@@ -117,14 +178,38 @@ def train_command(args: argparse.Namespace, settings: object = None) -> int:
     return 0
 
 
+def report_command(args: argparse.Namespace, settings: object = None) -> int:
+    """Handler of ``risk report``: the report of the model in service, as one JSON object."""
+    root = Path(args.models) if args.models else _models_dir(settings)
+    try:
+        model = ModelStore(root).load()
+    except ModelArtefactError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    report = model.metrics.get("report")
+    if report is None:
+        print(f"error: model {model.version} has no report: it was trained from files; "
+              "retrain it with 'opencustoms risk train --from-db'", file=sys.stderr)
+        return 2
+    print(json.dumps(report))
+    return 0
+
+
 def _models_dir(settings: object) -> Path:
     data_dir = getattr(settings, "data_dir", None)
     return (Path(data_dir) if data_dir is not None else Path("var")) / "models"
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--train", nargs="+", required=True, metavar="FILE",
-                        help="labelled history, KCS declarations CSV")
+def _common(parser: argparse.ArgumentParser, *, files_required: bool = True) -> None:
+    if files_required:
+        parser.add_argument("--train", nargs="+", required=True, metavar="FILE",
+                            help="labelled history, KCS declarations CSV")
+    else:
+        source = parser.add_mutually_exclusive_group(required=True)
+        source.add_argument("--train", nargs="+", metavar="FILE",
+                            help="labelled history, KCS declarations CSV")
+        source.add_argument("--from-db", action="store_true",
+                            help="learn from the stored declarations and control results")
     parser.add_argument("--revenue-weight", type=float, default=None,
                         help="fix the priority's revenue weight (default: tuned on the newest"
                              " quarter of the training history)")
@@ -141,7 +226,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def add_parser(subparsers: Any) -> Any:
-    """Register ``risk evaluate`` and ``risk train``; return the ``risk`` sub-command group."""
+    """Register ``risk evaluate``, ``risk train`` and ``risk report``; return the ``risk``
+    sub-command group."""
     risk = subparsers.add_parser("risk", help="risk scoring model")
     group = risk.add_subparsers(dest="risk_command", required=True)
     ev = group.add_parser("evaluate", help="train on history files, score a test file, "
@@ -149,11 +235,25 @@ def add_parser(subparsers: Any) -> Any:
     _common(ev)
     ev.add_argument("--test", required=True, metavar="FILE", help="labelled test file")
     ev.set_defaults(handler=evaluate_command)
-    tr = group.add_parser("train", help="train on history files and put the model in service")
-    _common(tr)
+    tr = group.add_parser("train", help="train on history files or on the stored history "
+                                        "and put the model in service")
+    _common(tr, files_required=False)
+    tr.add_argument("--months", type=_positive, default=None,
+                    help="with --from-db: calendar months of history before the held-out "
+                         "newest month to learn from (default: all)")
     tr.add_argument("--models", help="model store folder (default: <data dir>/models)")
     tr.set_defaults(handler=train_command)
+    rp = group.add_parser("report", help="print the report of the model in service as JSON")
+    rp.add_argument("--models", help="model store folder (default: <data dir>/models)")
+    rp.set_defaults(handler=report_command)
     return group
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:

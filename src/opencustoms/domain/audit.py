@@ -37,9 +37,37 @@ GENESIS = "0" * 64
 def canonical_json(value: Any) -> bytes:
     """The one byte form hashed and signed: UTF-8 JSON with sorted keys, no insignificant
     whitespace, non-ASCII kept as is (RFC 8785 style for the values the system writes:
-    strings, integers, booleans, null, lists and objects; decimals and times go in as text)."""
+    strings, integers, booleans, null, lists and objects; decimals and times go in as text).
+
+    Anything else raises ValueError naming where it is: a float has no single text form
+    across languages and PostgreSQL's JSONB rewrites numbers (``1e2`` comes back as ``100``),
+    so a float would make a stored entry fail verification; a non-string key would come back
+    from the store as a string; NUL is refused by PostgreSQL."""
+    _require_exact(value, "")
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                       allow_nan=False).encode("utf-8")
+
+
+def _require_exact(value: Any, at: str) -> None:
+    if value is None or isinstance(value, bool | int):
+        return
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError(f"{at or '/'}: NUL character in a string")
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValueError(f"{at or '/'}: object key {key!r} is not a string")
+            _require_exact(key, at)
+            _require_exact(item, f"{at}/{key}")
+        return
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _require_exact(item, f"{at}/{index}")
+        return
+    raise ValueError(f"{at or '/'}: {type(value).__name__} is not allowed in canonical JSON "
+                     "(use strings for decimals, times and floats)")
 
 
 def entry_document(seq: int, record: AuditRecord, prev_hash: str) -> dict[str, Any]:

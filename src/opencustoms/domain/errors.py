@@ -57,6 +57,20 @@ class RuleViolations(DomainError):
         return self._problems
 
 
+class InvalidInput(RuleViolations):
+    """A well-formed request whose values cannot be taken (422): one problem with its own
+    code and pointer. Nothing is changed when it is raised."""
+
+    code = "request.invalid-value"
+
+    def __init__(self, code: str, at: str, detail: str) -> None:
+        super().__init__([Problem(code, at, detail)])
+        self.code = code
+        self.pointer = at
+        self.detail = detail
+        self.args = (detail,)
+
+
 class NotFound(DomainError):
     """The resource does not exist, or the caller may not know that it exists."""
 

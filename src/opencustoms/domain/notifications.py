@@ -28,6 +28,8 @@ class FunctionCode(StrEnum):
     REFUSED = "refused"
     INVALIDATED = "invalidated"
     AMENDMENT_ACCEPTED = "amendment_accepted"
+    PAYMENT_SECURED = "payment_secured"
+    CONTROL_RESULT = "control_result"
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,29 +56,39 @@ class Transition:
 S, A = Status, Action
 _BEFORE_RELEASE = (S.ACCEPTED, S.AWAITING_PAYMENT, S.UNDER_DOCUMENTARY_CONTROL)
 
+_CONTROLS = (S.UNDER_DOCUMENTARY_CONTROL, S.UNDER_PHYSICAL_CONTROL)
+
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition(S.ACCEPTED, A.ASSESS, S.AWAITING_PAYMENT, "tax_assessed", "amount_due"),
-    Transition(S.ACCEPTED, A.RELEASE, S.RELEASED, "released", "green_and_secured"),
-    Transition(S.ACCEPTED, A.REQUEST_DOCUMENTS, S.UNDER_DOCUMENTARY_CONTROL, "documents_required"),
-    Transition(S.ACCEPTED, A.START_INSPECTION, S.UNDER_PHYSICAL_CONTROL, "physical_control"),
-    Transition(S.AWAITING_PAYMENT, A.SECURE_PAYMENT, S.ACCEPTED, "payment_secured"),
+    Transition(S.ACCEPTED, A.ASSESS, S.AWAITING_PAYMENT, "tax_assessed", "amount_unsecured"),
+    Transition(S.AWAITING_PAYMENT, A.SECURE_PAYMENT, S.ACCEPTED, "payment_secured",
+               "amount_secured"),
+    Transition(S.ACCEPTED, A.RELEASE, S.RELEASED, "released", "secured_and_cleared"),
+    Transition(S.ACCEPTED, A.REQUEST_DOCUMENTS, S.UNDER_DOCUMENTARY_CONTROL,
+               "documents_requested"),
+    Transition(S.ACCEPTED, A.START_INSPECTION, S.UNDER_PHYSICAL_CONTROL, "inspection_started"),
     Transition(S.UNDER_DOCUMENTARY_CONTROL, A.SUBMIT_DOCUMENTS, S.UNDER_DOCUMENTARY_CONTROL,
                "documents_submitted"),
     Transition(S.UNDER_DOCUMENTARY_CONTROL, A.START_INSPECTION, S.UNDER_PHYSICAL_CONTROL,
-               "physical_control"),
-    Transition(S.UNDER_DOCUMENTARY_CONTROL, A.RECORD_CONTROL_RESULT, S.UNDER_DOCUMENTARY_CONTROL,
-               "control_result_recorded"),
-    Transition(S.UNDER_PHYSICAL_CONTROL, A.RECORD_CONTROL_RESULT, S.UNDER_PHYSICAL_CONTROL,
-               "control_result_recorded"),
-    Transition(S.UNDER_DOCUMENTARY_CONTROL, A.RELEASE, S.RELEASED, "released", "control_done"),
-    Transition(S.UNDER_PHYSICAL_CONTROL, A.RELEASE, S.RELEASED, "released", "control_done"),
-    Transition(S.UNDER_DOCUMENTARY_CONTROL, A.REFUSE, S.RELEASE_REFUSED, "refused"),
-    Transition(S.UNDER_PHYSICAL_CONTROL, A.REFUSE, S.RELEASE_REFUSED, "refused"),
+               "inspection_started"),
+    *(Transition(s, A.RECORD_CONTROL_RESULT, s, "control_result_recorded", "claimed")
+      for s in _CONTROLS),
+    *(Transition(s, A.RELEASE, S.RELEASED, "released", "secured_and_cleared")
+      for s in _CONTROLS),
+    *(Transition(s, A.ASSESS, S.AWAITING_PAYMENT, "tax_assessed", "amount_unsecured")
+      for s in _CONTROLS),
+    *(Transition(s, A.REFUSE, S.RELEASE_REFUSED, "refused", "claimed") for s in _CONTROLS),
     *(Transition(s, A.AMEND, s, "amended") for s in _BEFORE_RELEASE),
     *(Transition(s, A.INVALIDATE, S.INVALIDATED, "invalidated") for s in _BEFORE_RELEASE),
 )
 """Amendment (UCC art. 173) and invalidation (art. 174) are possible until release, but not
-once a physical control has been announced: the goods must first be examined."""
+once a physical control has been announced: the goods must first be examined.
+
+Guards, checked by :class:`~opencustoms.domain.declaration.Declaration`:
+``amount_unsecured`` — some of the amount due is neither paid nor covered by a guarantee;
+``amount_secured`` — all of it now is; ``secured_and_cleared`` — the amount due is secured and
+either the channel needs no control or a control result has been recorded; ``claimed`` — an
+officer holds the control task. Routing after acceptance or payment is the system's: yellow
+opens a documentary control, red a physical one, green and blue are released at once."""
 
 _BY_KEY = {(t.source, t.action): t for t in TRANSITIONS}
 

@@ -21,7 +21,9 @@ from opencustoms.services.assessment import (
     draw_quotas,
     held_quotas,
 )
+from opencustoms.services.clearance import give_back, resecure_after_amendment
 from opencustoms.services.context import ServiceContext
+from opencustoms.services.journal import journal
 from opencustoms.services.lodgement import Submission
 
 
@@ -68,6 +70,8 @@ def amend(ctx: ServiceContext, mrn: MRN, submission: Submission, actor: Party,
         read_version = declaration.version
         declaration.amend(submission.content, at=now, actor=actor.id,
                           payload_sha256=submission.payload_sha256, assessment=assessment)
+        resecure_after_amendment(ctx, uow, declaration, now, actor.id)
+        journal(uow, declaration)
         uow.declarations.save(declaration, expected_version=read_version,
                               content_sha256=submission.content_sha256,
                               document=submission.document)
@@ -86,6 +90,8 @@ def invalidate(ctx: ServiceContext, mrn: MRN, actor: Party, reason: str,
         read_version = declaration.version
         declaration.invalidate(at=now, actor=actor.id, reason=reason)
         credit_quotas(uow, declaration.assessment)
+        give_back(uow, declaration, now, actor.id)
+        journal(uow, declaration)
         uow.declarations.save(declaration, expected_version=read_version)
         uow.commit()
     return declaration

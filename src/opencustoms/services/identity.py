@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from opencustoms.domain.audit import AuditRecord
 from opencustoms.domain.errors import NotAuthenticated
 from opencustoms.domain.parties import Party, PartyId
 from opencustoms.services.context import ServiceContext
@@ -30,24 +31,34 @@ def split_key(raw: str) -> tuple[str, str] | None:
     return parts[1], parts[2]
 
 
-def issue_api_key(ctx: ServiceContext, party_id: PartyId) -> str:
-    """Create a new key for ``party_id``; the raw key is returned once and never stored."""
+def issue_api_key(ctx: ServiceContext, party_id: PartyId, *, actor: str = "system") -> str:
+    """Create a new key for ``party_id``; the raw key is returned once and never stored. The
+    audit log records the issue and the key id, never the secret."""
     key_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32).replace("_", "-")
+    now = ctx.clock.now()
     with ctx.uow() as uow:
         if uow.parties.get(party_id) is None:
             raise ValueError(f"unknown party {party_id}")
-        uow.parties.add_api_key(party_id, key_id, secret_hash(secret), ctx.clock.now())
+        uow.parties.add_api_key(party_id, key_id, secret_hash(secret), now)
+        uow.audit.append([AuditRecord(kind="api_key", subject=party_id, event="issued",
+                                      actor=actor, at=now, data={"key_id": key_id})])
         uow.commit()
     return f"{KEY_PREFIX}_{key_id}_{secret}"
 
 
-def register_party(ctx: ServiceContext, party: Party) -> None:
-    """Create ``party`` with its representation authorisations."""
+def register_party(ctx: ServiceContext, party: Party, *, actor: str = "system") -> None:
+    """Create ``party`` with its representation authorisations, and record who did."""
     with ctx.uow() as uow:
         uow.parties.add(party)
         for principal in sorted(party.represents):
             uow.parties.authorise(party.id, principal)
+        uow.audit.append([AuditRecord(
+            kind="party", subject=party.id, event="registered", actor=actor,
+            at=ctx.clock.now(),
+            data={"name": party.name, "country": party.country,
+                  "roles": sorted(role.value for role in party.roles), "aeo": party.aeo,
+                  "office": party.office, "represents": sorted(party.represents)})])
         uow.commit()
 
 

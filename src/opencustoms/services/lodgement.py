@@ -1,5 +1,6 @@
 """Lodge a declaration: idempotency, format-logical control, duties and taxes, selectivity,
-registration under an MRN.
+registration under an MRN, and — in the same transaction — securing the duties and routing
+(automatic release of green declarations; see ``clearance``).
 
 DESIGN.md §4. A lodgement either registers the declaration (committed before the caller is
 told) or rejects it with every rule violation at once, changing nothing but the rejection log.
@@ -20,7 +21,9 @@ from opencustoms.domain.errors import LrnReused, RuleViolations
 from opencustoms.domain.mrn import new_mrn
 from opencustoms.domain.parties import Party
 from opencustoms.services.assessment import MAX_QUOTA_RETRIES, assess, control, draw_quotas
+from opencustoms.services.clearance import on_acceptance
 from opencustoms.services.context import ServiceContext
+from opencustoms.services.journal import journal, rejection_notice
 from opencustoms.services.ports import DuplicateDeclaration
 from opencustoms.services.selectivity import select
 
@@ -59,6 +62,8 @@ def lodge(ctx: ServiceContext, submission: Submission, actor: Party) -> Lodgemen
             uow.rejections.record(declarant=content.declarant, lrn=content.lrn,
                                   received_at=received_at,
                                   payload_sha256=submission.payload_sha256, problems=problems)
+            uow.outbox.add([rejection_notice(actor, content.lrn, received_at, submission,
+                                             problems)])
             uow.commit()
         raise RuleViolations(problems)
     return _register(ctx, submission, actor, received_at, assessment)
@@ -102,6 +107,8 @@ def _register(ctx: ServiceContext, submission: Submission, actor: Party,
             with ctx.uow() as uow:
                 ran_out = draw_quotas(uow, assessment)
                 if ran_out is None:
+                    on_acceptance(ctx, uow, declaration)
+                    journal(uow, declaration)
                     uow.declarations.add(declaration, content_sha256=submission.content_sha256,
                                          document=submission.document)
                     uow.commit()

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from opencustoms.domain.accounts import Account, AccountEntry
 from opencustoms.domain.audit import AuditRecord
+from opencustoms.domain.control import ControlResult
 from opencustoms.domain.declaration import LRN, Declaration, DeclarationType
 from opencustoms.domain.errors import Problem
 from opencustoms.domain.mrn import MRN
@@ -37,6 +40,9 @@ class DeclarationQuery:
 
     visible_to: PartyId | None = None
     status: Status | None = None
+    statuses: tuple[Status, ...] = ()
+    office: str | None = None
+    declarant: PartyId | None = None
     type: DeclarationType | None = None
     accepted_from: datetime | None = None
     accepted_to: datetime | None = None
@@ -146,10 +152,24 @@ class RiskProfileRepository(Protocol):
         """The current version of every profile."""
 
 
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One stored entry of the audit log: the record, its place in the chain and its hashes."""
+
+    seq: int
+    record: AuditRecord
+    prev_hash: str
+    hash: str
+
+
 class AuditLog(Protocol):
     def append(self, records: Sequence[AuditRecord]) -> None:
         """Append ``records`` in order to the hash-chained audit log, in the caller's
         transaction. Concurrent appenders never fork the chain."""
+
+    def entries(self, *, kind: str | None = None, subject: str | None = None,
+                after_seq: int | None = None, limit: int = 100) -> Sequence[AuditEntry]:
+        """Entries in chain order, optionally of one kind and subject, after ``after_seq``."""
 
 
 class Outbox(Protocol):
@@ -168,13 +188,61 @@ class ReleaseSigner(Protocol):
         """``note`` with a ``signature`` member added: ``{"alg": "Ed25519", "key_id": …,
         "value": base64 of the signature over the canonical JSON of ``note``}``."""
 
+    def public_keys(self) -> Sequence[dict[str, str]]:
+        """The verifying keys as JWKs (``kty`` OKP, ``crv`` Ed25519, ``kid``, ``x``) with their
+        PEM form in ``pem``: what third parties fetch to check release notes offline."""
+
 
 # --- accounts and payments (issue 5) --------------------------------------------------------
-# (the AccountLedger protocol)
+class AccountLedger(Protocol):
+    """Traders' accounts and their statements. Money is changed in Python on an account read
+    with ``lock=True``, so two transactions never both spend the same balance."""
+
+    def get(self, party: PartyId, *, lock: bool = False) -> Account | None:
+        """The party's account; with ``lock`` it stays locked against other writers until the
+        transaction ends."""
+
+    def open(self, account: Account) -> bool:
+        """Insert a new account; False (nothing written) when the party already has one."""
+
+    def save(self, account: Account, entries: Sequence[AccountEntry]) -> list[AccountEntry]:
+        """Write back the account and append ``entries``; returns them with their ids."""
+
+    def entries(self, party: PartyId, *, after_id: int = 0,
+                limit: int = 50) -> Sequence[AccountEntry]:
+        """The statement: the party's entries with an id above ``after_id``, oldest first."""
+
+    def secured_for(self, mrn: str) -> Sequence[AccountEntry]:
+        """Every entry naming the declaration ``mrn``, oldest first."""
 
 
 # --- control results (issue 5) --------------------------------------------------------------
-# (the ControlResults protocol)
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseTimes:
+    """The measured durations (seconds) of one released declaration."""
+
+    mrn: str
+    channel: str
+    office: str
+    receipt_to_release: float
+    acceptance_to_release: float
+    control: float | None
+
+
+class ReleaseTimeReader(Protocol):
+    def released_between(self, start: datetime, end: datetime,
+                         office: str | None) -> Sequence[ReleaseTimes]:
+        """Declarations released in [start, end), optionally of one office."""
+
+
+class ControlResults(Protocol):
+    def add(self, result: ControlResult) -> None:
+        """Store a control result of a registered declaration."""
+
+    def for_declaration(self, mrn: str) -> Sequence[ControlResult]:
+        """Every result recorded for ``mrn``, oldest first."""
 
 
 class UnitOfWork(Protocol):
@@ -185,6 +253,12 @@ class UnitOfWork(Protocol):
     risk_profiles: RiskProfileRepository
     audit: AuditLog
     outbox: Outbox
+    control_results: ControlResults
+    release_times: ReleaseTimeReader
+    accounts: AccountLedger
+    notifications: NotificationStore
+    webhooks: WebhookStore
+    deliveries: DeliveryQueue
 
     def __enter__(self) -> Self: ...
 
@@ -204,3 +278,133 @@ class UnitOfWorkFactory(Protocol):
 class Clock(Protocol):
     def now(self) -> datetime:
         """Current time, timezone-aware UTC."""
+
+
+# --- notification delivery: pull, webhooks, push (issue 5 §5) -------------------------------
+
+
+class DeliveryStatus(StrEnum):
+    """Where one push of one notification to one webhook stands."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredNotification:
+    """A notification as the outbox keeps it: its ``id`` orders notifications and is the pull
+    cursor and the receiver's deduplication key."""
+
+    id: int
+    party: PartyId
+    function_code: str
+    mrn: str | None
+    lrn: str
+    created_at: datetime
+    body: dict[str, Any]
+    acknowledged_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    """A party's push endpoint; ``secret`` signs every delivery (HMAC-SHA256)."""
+
+    id: int
+    party: PartyId
+    url: str
+    secret: str
+    created_at: datetime
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryAttempt:
+    """One HTTP attempt: its time, the answer's status code (None when there was none), the
+    error, and how long it took."""
+
+    at: datetime
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One notification to push to one webhook, with every attempt made so far."""
+
+    id: int
+    webhook_id: int
+    notification_id: int
+    status: DeliveryStatus
+    created_at: datetime
+    next_attempt_at: datetime | None
+    delivered_at: datetime | None
+    last_error: str | None
+    attempts: Sequence[DeliveryAttempt] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DueDelivery:
+    """A delivery claimed by one worker: everything needed to send it without another read.
+    ``attempts`` counts the attempts made before this one."""
+
+    id: int
+    webhook: Webhook
+    notification: StoredNotification
+    attempts: int
+    created_at: datetime
+
+
+class NotificationStore(Protocol):
+    def page(self, party: PartyId, *, after: int, limit: int,
+             unacknowledged: bool = False) -> Sequence[StoredNotification]:
+        """The party's notifications with ``id`` > ``after``, oldest first, at most ``limit``;
+        only those not yet acknowledged when ``unacknowledged``."""
+
+    def acknowledge(self, party: PartyId, ids: Sequence[int], at: datetime) -> set[int]:
+        """Mark the party's notifications ``ids`` acknowledged at ``at`` (those already
+        acknowledged keep their first time). Returns the ids that are the party's; ids of
+        other parties or of none are left alone."""
+
+
+class WebhookStore(Protocol):
+    def add(self, party: PartyId, url: str, secret: str, at: datetime) -> Webhook:
+        """Register an endpoint; it receives only notifications written after this call."""
+
+    def get(self, party: PartyId, webhook_id: int) -> Webhook | None:
+        """The party's webhook ``webhook_id`` (None for another party's)."""
+
+    def list(self, party: PartyId) -> Sequence[Webhook]: ...
+
+    def deactivate(self, party: PartyId, webhook_id: int, at: datetime) -> bool:
+        """Stop pushing to the webhook; its pending deliveries expire. False if it is not the
+        party's."""
+
+
+class DeliveryQueue(Protocol):
+    def has_work(self, now: datetime) -> bool:
+        """Whether anything is to be enqueued or sent (a cheap read, so that an idle worker
+        never takes a write lock)."""
+
+    def enqueue(self, now: datetime, settle: timedelta) -> int:
+        """Create the deliveries of new notifications for every active webhook; returns how
+        many. A webhook's high-water mark only passes notifications older than ``settle``, so
+        one committed late with a lower id is still picked up."""
+
+    def claim(self, now: datetime, lease: timedelta, *, limit: int,
+              per_webhook: int) -> Sequence[DueDelivery]:
+        """Take due deliveries, at most ``per_webhook`` per webhook, in notification order,
+        skipping any whose declaration has an earlier delivery to the same webhook still
+        pending. Each is leased until ``now + lease``: no other worker takes it meanwhile."""
+
+    def record(self, delivery_id: int, attempt: DeliveryAttempt, status: DeliveryStatus,
+               next_attempt_at: datetime | None) -> None:
+        """Store an attempt and the delivery's new status (and when to try again)."""
+
+    def release(self, delivery_ids: Sequence[int], next_attempt_at: datetime) -> None:
+        """Give claimed deliveries back unattempted, due again at ``next_attempt_at``."""
+
+    def list(self, webhook_id: int, *, status: DeliveryStatus | None, after: int,
+             limit: int) -> Sequence[Delivery]:
+        """The webhook's deliveries with ``id`` > ``after`` and their attempts, oldest first."""

@@ -8,11 +8,13 @@ A profile is validated before anything is written, and written in one unit of wo
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from opencustoms.domain.audit import AuditRecord, canonical_json
 from opencustoms.domain.errors import Conflict, NotFound, PermissionDenied
 from opencustoms.domain.parties import ADMINISTRATION_ROLES, Party, PartyId, Role
 from opencustoms.risk.backtest import (
@@ -64,6 +66,7 @@ def create_profile(ctx: ServiceContext, document: Mapping[str, Any],
     profile = RiskProfile.create(parse_profile(document), by=actor.id, at=ctx.clock.now())
     with ctx.uow() as uow:
         uow.risk_profiles.add(profile)
+        uow.audit.append([_audit_record(profile, "created")])
         uow.commit()
     return ProfileHistory(profile, (profile,))
 
@@ -81,6 +84,7 @@ def change_profile(ctx: ServiceContext, profile_id: RiskProfileId, document: Map
                            f"{expected_version}", code="risk.profile.stale-version")
         profile = current.revise(definition, by=actor.id, at=ctx.clock.now())
         uow.risk_profiles.add_version(profile)
+        uow.audit.append([_audit_record(profile, "revised")])
         versions = uow.risk_profiles.versions(profile_id)
         uow.commit()
     return ProfileHistory(profile, versions)
@@ -115,6 +119,17 @@ def load_profile(ctx: ServiceContext, profile_id: RiskProfileId,
         which = "" if version is None else f" version {version}"
         raise NotFound(f"no risk profile {profile_id}{which}", code="risk.profile.not-found")
     return found
+
+
+def _audit_record(profile: RiskProfile, event: str) -> AuditRecord:
+    """What the audit log keeps of a profile version: enough to prove later which criteria
+    were in force (their SHA-256 matches the stored version) without copying them."""
+    document = profile.definition.to_json()
+    criteria = hashlib.sha256(canonical_json(document["criteria"])).hexdigest()
+    return AuditRecord(kind="risk_profile", subject=profile.id, event=event,
+                       actor=profile.created_by, at=profile.created_at,
+                       data={"version": profile.version, "channel": document["channel"],
+                             "active": document["active"], "criteria_sha256": criteria})
 
 
 def _require(uow: UnitOfWork, profile_id: RiskProfileId) -> RiskProfile:

@@ -33,9 +33,15 @@ def _content(lrn: str = "LRN-1") -> DeclarationContent:
                               PartyId("XX100000000001"), OfficeCode("XX000100"), (item,))
 
 
-def _accepted() -> Declaration:
-    return Declaration.accept(MRN("26XXABCDEF123456R0"), _content(), received_at=AT,
-                              accepted_at=AT, payload_sha256="0" * 64, actor="XX100000000001")
+def _accepted(*, stored: bool = True) -> Declaration:
+    """A declaration as accepted, and by default as the store keeps it after the lodgement's
+    commit (its events written, its next change a new version)."""
+    declaration = Declaration.accept(MRN("26XXABCDEF123456R0"), _content(), received_at=AT,
+                                     accepted_at=AT, payload_sha256="0" * 64,
+                                     actor="XX100000000001")
+    if stored:
+        declaration.stored()
+    return declaration
 
 
 def test_released_refused_and_invalidated_are_final() -> None:
@@ -52,11 +58,11 @@ def test_forbidden_transition_names_state_and_allowed_actions() -> None:
     with pytest.raises(ForbiddenTransition, match="'amend' is not allowed") as caught:
         transition(Status.UNDER_PHYSICAL_CONTROL, Action.AMEND)
     assert caught.value.state == "under_physical_control"
-    assert caught.value.allowed == ("record_control_result", "release", "refuse")
+    assert caught.value.allowed == ("record_control_result", "release", "assess", "refuse")
 
 
 def test_acceptance_records_an_accepted_event_at_version_one() -> None:
-    declaration = _accepted()
+    declaration = _accepted(stored=False)
     assert declaration.status is Status.ACCEPTED
     assert declaration.version == 1
     assert declaration.events == [DeclarationAccepted(declaration.mrn, AT, "XX100000000001", 1)]

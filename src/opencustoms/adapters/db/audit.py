@@ -5,20 +5,26 @@ and of its own canonical JSON. Appenders are serialised so the chain never forks
 writer's ``BEGIN IMMEDIATE`` already holds the database's write lock; on PostgreSQL a
 transaction-scoped advisory lock is taken first. The unique ``prev_hash`` is the last line of
 defence: a second entry after the same tail could never commit.
+
+Reading: :meth:`SqlAuditLog.entries` lists entries for the API; :func:`verify_chain` walks the
+whole chain in one streamed query (bounded memory, one consistent snapshot) and reports the
+first broken link.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy import Result, insert, select, text
+from sqlalchemy import Connection, Result, Row, insert, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
 from opencustoms.adapters.db.clearance_tables import AuditEntryRow
 from opencustoms.adapters.db.tables import table_of
-from opencustoms.domain.audit import GENESIS, AuditRecord, entry_hash
+from opencustoms.domain.audit import GENESIS, AuditRecord, canonical_json, entry_hash
+from opencustoms.services.ports import AuditEntry
 
 AUDIT = table_of(AuditEntryRow)
 A = AUDIT.c
@@ -28,6 +34,9 @@ AUDIT_LOCK_KEY: Final = 0x0C_A0D17
 
 _TAIL = select(A.seq, A.hash).order_by(A.seq.desc()).limit(1)
 _INSERT = insert(AUDIT)
+_CHAIN = select(AUDIT).order_by(A.seq)
+MAX_PAGE: Final = 5000
+VERIFY_BATCH: Final = 2000
 
 
 class SqlAuditLog:
@@ -46,6 +55,8 @@ class SqlAuditLog:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
                                {"key": AUDIT_LOCK_KEY})
+        for record in records:  # refuse what could not be verified later, before any write
+            canonical_json(record.data)
         tail = self._execute(_TAIL).one_or_none()
         seq, prev = (0, GENESIS) if tail is None else (tail.seq, tail.hash)
         rows = []
@@ -58,3 +69,77 @@ class SqlAuditLog:
                          "prev_hash": prev, "hash": digest})
             prev = digest
         self._execute(_INSERT, rows)
+
+    def entries(self, *, kind: str | None = None, subject: str | None = None,
+                after_seq: int | None = None, limit: int = 100) -> Sequence[AuditEntry]:
+        return entries(self._session.connection(), kind=kind, subject=subject,
+                       after_seq=after_seq, limit=limit)
+
+
+def entries(connection: Connection, *, kind: str | None = None, subject: str | None = None,
+            after_seq: int | None = None, limit: int = 100) -> list[AuditEntry]:
+    """Up to ``limit`` (at most :data:`MAX_PAGE`) entries in chain order, after ``after_seq``,
+    of one ``kind`` and ``subject`` when given (the kind/subject index serves that filter)."""
+    query = _CHAIN.limit(max(1, min(limit, MAX_PAGE)))
+    if kind is not None:
+        query = query.where(A.kind == kind)
+    if subject is not None:
+        query = query.where(A.subject == subject)
+    if after_seq is not None:
+        query = query.where(A.seq > after_seq)
+    return [_entry(row) for row in connection.execute(query)]
+
+
+def _entry(row: Row[Any]) -> AuditEntry:
+    record = AuditRecord(kind=row.kind, subject=row.subject, event=row.event, actor=row.actor,
+                         at=row.at, data=row.data)
+    return AuditEntry(row.seq, record, row.prev_hash, row.hash)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditVerification:
+    """The outcome of walking the chain. ``head`` is the hash of the last intact entry
+    (:data:`GENESIS` for an empty log): publishing it anchors the log, since a chain can only
+    show changes made *before* its last entry."""
+
+    ok: bool
+    entries: int
+    first_broken_seq: int | None = None
+    reason: str | None = None
+    head: str = GENESIS
+
+
+def verify_chain(source: Session | Connection, *,
+                 batch_size: int = VERIFY_BATCH) -> AuditVerification:
+    """Recompute every entry's hash from its stored facts, in ``seq`` order, and check that
+    each ``prev_hash`` is the previous entry's hash and that ``seq`` runs 1, 2, 3 … without a
+    gap (a deleted entry is a broken link). Rows are streamed ``batch_size`` at a time, so a
+    million entries need no more memory than a thousand."""
+    connection = source.connection() if isinstance(source, Session) else source
+    result = connection.execution_options(yield_per=batch_size).execute(_CHAIN)
+    expected, prev, count = 1, GENESIS, 0
+    try:
+        for row in result:
+            broken = _broken_link(row, expected, prev)
+            if broken is not None:
+                return AuditVerification(False, count, broken[0], broken[1], prev)
+            count, expected, prev = count + 1, expected + 1, row.hash
+    finally:
+        result.close()
+    return AuditVerification(True, count, head=prev)
+
+
+def _broken_link(row: Row[Any], expected: int, prev: str) -> tuple[int, str] | None:
+    if row.seq != expected:
+        return expected, f"gap: entry {expected} missing"
+    if row.prev_hash != prev:
+        if expected == 1:
+            return expected, "prev_hash of entry 1 is not the genesis hash"
+        return expected, f"prev_hash does not match entry {expected - 1}"
+    try:
+        digest = entry_hash(row.seq, _entry(row).record, row.prev_hash)
+    except (ValueError, TypeError, AttributeError):  # data no longer canonical JSON
+        return expected, "hash mismatch: entry content changed"
+    if digest != row.hash:
+        return expected, "hash mismatch: entry content changed"
+    return None

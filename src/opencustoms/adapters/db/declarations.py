@@ -11,11 +11,9 @@ their compiled form) and executed at once, without the ORM's deferred flush.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
-from enum import Enum
 from typing import Any
 
 from sqlalchemy import (
@@ -75,7 +73,6 @@ _BY_LRN = select(DECLARATIONS).where(D.declarant == bindparam("declarant"),
                                      D.lrn == bindparam("lrn"))
 _LAST_SEQUENCE = select(func.max(HISTORY.c.sequence)).where(
     HISTORY.c.declaration_id == bindparam("declaration_id"))
-_EVENT_BASE_FIELDS = frozenset(f.name for f in dataclasses.fields(Event))
 
 
 class SqlDeclarationRepository:
@@ -115,6 +112,7 @@ class SqlDeclarationRepository:
             "assessment": _assessment_document(declaration),
             "channel": None if declaration.risk is None else declaration.risk.channel.value,
             "risk": None if declaration.risk is None else risk_to_json(declaration.risk),
+            **_clearance_values(declaration),
         }
         try:
             declaration_id = self._execute(_INSERT_DECLARATION, row).scalar_one()
@@ -142,6 +140,7 @@ class SqlDeclarationRepository:
             "updated_at": at, "payload_sha256": declaration.payload_sha256,
             "document": content_to_json(declaration.content),
             "assessment": _assessment_document(declaration),
+            **_clearance_values(declaration),
         }
         if content_sha256 is not None:
             values["content_sha256"] = content_sha256
@@ -200,7 +199,7 @@ class SqlDeclarationRepository:
         ]
         if rows:
             self._execute(_INSERT_HISTORY, rows)
-        declaration.events.clear()
+        declaration.stored()
 
     # --- reads ----------------------------------------------------------------------------
 
@@ -249,6 +248,12 @@ def _conditions(query: DeclarationQuery) -> list[ColumnElement[bool]]:
                                    .where(PARTIES.c.party_id == query.visible_to)))
     if query.status is not None:
         conditions.append(D.status == query.status.value)
+    if query.statuses:
+        conditions.append(D.status.in_([s.value for s in query.statuses]))
+    if query.office is not None:
+        conditions.append(D.office_of_declaration == query.office)
+    if query.declarant is not None:
+        conditions.append(D.declarant == query.declarant)
     if query.type is not None:
         conditions.append(D.type == query.type.value)
     if query.accepted_from is not None:
@@ -278,7 +283,29 @@ def to_declaration(row: Row[Any]) -> Declaration:
         payload_sha256=row.payload_sha256,
         assessment=None if row.assessment is None else assessment_from_json(row.assessment),
         risk=None if row.risk is None else risk_from_json(row.risk),
+        amount_secured=row.amount_secured or Decimal(0),
+        extra_duty=row.extra_duty or Decimal(0),
+        secured_by=row.secured_by,
+        claimed_by=None if row.claimed_by is None else PartyId(row.claimed_by),
+        claimed_at=row.claimed_at,
+        control_started_at=row.control_started_at,
+        control_ended_at=row.control_ended_at,
+        released_at=row.released_at,
+        decided_at=row.decided_at,
+        release_note=row.release_note,
     )
+
+
+def _clearance_values(declaration: Declaration) -> dict[str, Any]:
+    return {
+        "amount_secured": declaration.amount_secured, "extra_duty": declaration.extra_duty,
+        "secured_by": declaration.secured_by, "claimed_by": declaration.claimed_by,
+        "claimed_at": declaration.claimed_at,
+        "control_started_at": declaration.control_started_at,
+        "control_ended_at": declaration.control_ended_at,
+        "released_at": declaration.released_at, "decided_at": declaration.decided_at,
+        "release_note": declaration.release_note,
+    }
 
 
 def _assessment_document(declaration: Declaration) -> dict[str, Any] | None:
@@ -287,24 +314,7 @@ def _assessment_document(declaration: Declaration) -> dict[str, Any] | None:
 
 def event_detail(event: Event) -> dict[str, Any]:
     """What an event says beyond MRN, time, actor and version, as JSON values."""
-    return {f.name: _json_value(getattr(event, f.name)) for f in dataclasses.fields(event)
-            if f.name not in _EVENT_BASE_FIELDS}
-
-
-def _json_value(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, list | tuple | frozenset | set):
-        return [_json_value(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _json_value(v) for k, v in value.items()}
-    return str(value)
+    return event.detail()
 
 
 def _duplicate(error: IntegrityError, declaration: Declaration) -> DuplicateDeclaration | None:

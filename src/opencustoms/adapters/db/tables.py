@@ -175,6 +175,8 @@ class DeclarationRow(Base):
     risk: Mapped[dict[str, Any] | None]
     # clearance (issue 5): who holds the task, how duties were secured, the times a Time
     # Release Study measures, and the signed release note
+    amount_secured: Mapped[Decimal | None]
+    extra_duty: Mapped[Decimal | None]
     claimed_by: Mapped[str | None] = mapped_column(PARTY_ID)
     claimed_at: Mapped[datetime | None]
     secured_by: Mapped[str | None] = mapped_column(String(16))

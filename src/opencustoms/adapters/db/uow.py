@@ -8,24 +8,37 @@ from typing import TYPE_CHECKING, Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from opencustoms.adapters.db.accounts import SqlAccountLedger
 from opencustoms.adapters.db.audit import SqlAuditLog
+from opencustoms.adapters.db.control_results import SqlControlResults, SqlReleaseTimes
 from opencustoms.adapters.db.declarations import SqlDeclarationRepository
 from opencustoms.adapters.db.engine import SQLITE_BEGIN
-from opencustoms.adapters.db.notifications import SqlOutbox
+from opencustoms.adapters.db.notifications import (
+    SqlDeliveryQueue,
+    SqlNotificationStore,
+    SqlOutbox,
+    SqlWebhookStore,
+)
 from opencustoms.adapters.db.parties import SqlPartyRepository, SqlRejectionLog
 from opencustoms.adapters.db.quotas import SqlQuotaLedger
 from opencustoms.adapters.db.reference import SqlReferenceRepository
 from opencustoms.adapters.db.risk_profiles import SqlRiskProfileRepository
 from opencustoms.services.ports import (
+    AccountLedger,
     AuditLog,
+    ControlResults,
     DeclarationRepository,
+    DeliveryQueue,
+    NotificationStore,
     Outbox,
     PartyRepository,
     QuotaLedger,
     ReferenceRepository,
     RejectionLog,
+    ReleaseTimeReader,
     RiskProfileRepository,
     UnitOfWorkFactory,
+    WebhookStore,
 )
 
 
@@ -46,6 +59,12 @@ class SqlUnitOfWork:
     risk_profiles: RiskProfileRepository
     audit: AuditLog
     outbox: Outbox
+    notifications: NotificationStore
+    webhooks: WebhookStore
+    deliveries: DeliveryQueue
+    accounts: AccountLedger
+    control_results: ControlResults
+    release_times: ReleaseTimeReader
     reference: SqlReferenceRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
@@ -69,6 +88,11 @@ class SqlUnitOfWork:
         self.reference = SqlReferenceRepository(session)
         self.audit = SqlAuditLog(session)
         self.outbox = SqlOutbox(session)
+        self.notifications, self.webhooks, self.deliveries = (
+            SqlNotificationStore(session), SqlWebhookStore(session), SqlDeliveryQueue(session))
+        self.control_results = SqlControlResults(session)
+        self.release_times = SqlReleaseTimes(session)
+        self.accounts = SqlAccountLedger(session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

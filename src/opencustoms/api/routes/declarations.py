@@ -36,7 +36,7 @@ from opencustoms.domain.declaration import Declaration, DeclarationType
 from opencustoms.domain.errors import DomainError, NotFound
 from opencustoms.domain.mrn import MRN
 from opencustoms.domain.parties import Party
-from opencustoms.domain.workflow import Status
+from opencustoms.domain.workflow import Status, allowed_actions
 from opencustoms.services import amendment, lodgement, queries
 from opencustoms.services.ports import DeclarationQuery
 
@@ -82,7 +82,29 @@ def _document(declaration: Declaration, party: Party) -> dict[str, Any]:
         "declaration": content_to_json(content),
         "assessment": None if declaration.assessment is None
         else assessment_to_json(declaration.assessment),
-        "links": {"self": path, "history": f"{path}/history"},
+        "clearance": _clearance(declaration, party),
+        "links": {"self": path, "history": f"{path}/history",
+                  **({"release_note": f"{path}/release-note"}
+                     if declaration.release_note is not None else {})},
+    }
+
+
+def _clearance(declaration: Declaration, party: Party) -> dict[str, Any]:
+    """Money and the Time Release Study's moments; who holds the control task is the
+    administration's business."""
+    def at(value: datetime | None) -> str | None:
+        return None if value is None else _instant(value)
+
+    return {
+        "amount_due": str(declaration.amount_due), "currency": declaration.currency,
+        "amount_secured": str(declaration.amount_secured),
+        "secured_by": declaration.secured_by,
+        "claimed_by": declaration.claimed_by if party.is_administration else None,
+        "control_started_at": at(declaration.control_started_at),
+        "control_ended_at": at(declaration.control_ended_at),
+        "released_at": at(declaration.released_at),
+        "decided_at": at(declaration.decided_at),
+        "allowed_actions": [a.value for a in allowed_actions(declaration.status)],
     }
 
 

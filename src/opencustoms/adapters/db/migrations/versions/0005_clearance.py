@@ -26,6 +26,8 @@ TIME = sa.DateTime(timezone=True)
 PARTY = sa.String(17)
 
 _DECLARATION_COLUMNS = (
+    sa.Column("amount_secured", MONEY, nullable=True),
+    sa.Column("extra_duty", MONEY, nullable=True),
     sa.Column("claimed_by", PARTY, nullable=True),
     sa.Column("claimed_at", TIME, nullable=True),
     sa.Column("secured_by", sa.String(16), nullable=True),

@@ -1,0 +1,107 @@
+"""Traders' accounts and their statements on SQL.
+
+An account that money is taken from is read with a row lock: ``SELECT … FOR UPDATE`` on
+PostgreSQL; on SQLite every writing transaction already holds the database's write lock from
+``BEGIN IMMEDIATE``. The arithmetic happens in Python on the locked values (money columns are
+exact decimal text on SQLite, where SQL arithmetic would go through binary floats), and the new
+values are written back before the transaction ends, so two lodgements can never both spend
+the last of a balance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import Row, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from opencustoms.adapters.db.clearance_tables import AccountEntryRow, AccountRow
+from opencustoms.adapters.db.tables import table_of
+from opencustoms.domain.accounts import Account, AccountEntry, EntryKind
+from opencustoms.domain.parties import PartyId
+
+ACCOUNTS = table_of(AccountRow)
+ENTRIES = table_of(AccountEntryRow)
+A = ACCOUNTS.c
+E = ENTRIES.c
+MAX_PAGE = 1000
+
+
+class SqlAccountLedger:
+    """:class:`~opencustoms.services.ports.AccountLedger` in the caller's transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, party: PartyId, *, lock: bool = False) -> Account | None:
+        statement = select(ACCOUNTS).where(A.party_id == party)
+        if lock:
+            statement = statement.with_for_update()
+        row = self._session.execute(statement).first()
+        if row is None:
+            return None
+        return Account(PartyId(row.party_id), row.currency, row.balance,
+                       row.guarantee_reference, row.guarantee_used, row.updated_at)
+
+    def open(self, account: Account) -> bool:
+        """Insert ``account`` unless the party has one: two transactions opening the same
+        account at once both succeed, and only the first one's row exists."""
+        if account.updated_at is None:
+            raise ValueError("an account is opened at a known time (updated_at)")
+        values = {"party_id": account.party, "currency": account.currency,
+                  "balance": account.balance, "guarantee_reference": account.guarantee_reference,
+                  "guarantee_used": account.guarantee_used, "updated_at": account.updated_at}
+        dialect = self._session.connection().dialect.name
+        statement: Any
+        if dialect == "postgresql":
+            statement = postgresql.insert(ACCOUNTS).values(values).on_conflict_do_nothing()
+        elif dialect == "sqlite":
+            statement = sqlite.insert(ACCOUNTS).values(values).on_conflict_do_nothing()
+        else:  # pragma: no cover - the store runs on SQLite or PostgreSQL only
+            raise RuntimeError(f"unsupported database {dialect}")
+        inserted = self._session.execute(statement.returning(A.party_id)).scalar_one_or_none()
+        return inserted is not None
+
+    def save(self, account: Account, entries: Sequence[AccountEntry]) -> list[AccountEntry]:
+        values: dict[str, Any] = {"balance": account.balance,
+                                  "guarantee_reference": account.guarantee_reference,
+                                  "guarantee_used": account.guarantee_used}
+        if account.updated_at is not None:
+            values["updated_at"] = account.updated_at
+        changed = self._session.execute(update(ACCOUNTS).where(A.party_id == account.party)
+                                        .values(values).returning(A.party_id)).scalar_one_or_none()
+        if changed is None:
+            raise LookupError(f"no account for {account.party}: open it first")
+        saved = []
+        for entry in entries:
+            new_id = self._session.execute(
+                insert(ENTRIES).values(_entry_values(entry)).returning(E.id)).scalar_one()
+            saved.append(replace(entry, id=new_id))
+        return saved
+
+    def entries(self, party: PartyId, *, after_id: int = 0,
+                limit: int = 50) -> Sequence[AccountEntry]:
+        statement = (select(ENTRIES).where(E.party_id == party, E.id > after_id)
+                     .order_by(E.id).limit(max(1, min(limit, MAX_PAGE))))
+        return [_entry(row) for row in self._session.execute(statement)]
+
+    def secured_for(self, mrn: str) -> Sequence[AccountEntry]:
+        statement = select(ENTRIES).where(E.mrn == mrn).order_by(E.id)
+        return [_entry(row) for row in self._session.execute(statement)]
+
+
+def _entry_values(entry: AccountEntry) -> dict[str, Any]:
+    return {"party_id": entry.party, "at": entry.at, "kind": entry.kind.value,
+            "amount": entry.amount, "currency": entry.currency,
+            "balance_after": entry.balance_after,
+            "guarantee_used_after": entry.guarantee_used_after, "mrn": entry.mrn,
+            "reference": entry.reference, "actor": entry.actor}
+
+
+def _entry(row: Row[Any]) -> AccountEntry:
+    return AccountEntry(PartyId(row.party_id), EntryKind(row.kind), row.amount, row.currency,
+                        row.balance_after, row.guarantee_used_after, row.actor, row.at,
+                        mrn=row.mrn, reference=row.reference, id=row.id)
