@@ -365,3 +365,32 @@ def test_a_reversed_period_is_refused(api: Api) -> None:
     response = api.get("/api/v1/stats/release-times", OFFICER,
                        params={"from": "2026-12-01T00:00:00Z", "to": "2026-11-01T00:00:00Z"})
     assert_problem(response, 422, "stats.period", "/from")
+
+
+def test_extra_duty_paid_later_is_secured_and_released_in_one_version(api: Api,
+                                                                       unsecured: None) -> None:
+    _profile(api, "red")
+    lodged = api.lodged(import_declaration(), ACME)
+    mrn, due = lodged["mrn"], lodged["clearance"]["amount_due"]
+    assert lodged["status"] == "awaiting_payment"
+    _post(api, "/api/v1/payments", ADMIN, {"party": ACME,
+                                           "amount": {"value": due, "currency": "EUR"}})
+    assert api.get(f"{DECLARATIONS}/{mrn}", OFFICER).json()["status"] == (
+        "under_physical_control")
+    _post(api, f"/api/v1/tasks/{mrn}/claim", OFFICER)
+    _post(api, f"{DECLARATIONS}/{mrn}/control-results", OFFICER, {
+        "kind": "physical", "irregularity": True, "findings": "undervalued",
+        "extra_duty": {"currency": "EUR", "amount": "7.00"}})
+    waiting = _post(api, f"{DECLARATIONS}/{mrn}/release", OFFICER).json()
+    assert (waiting["status"], waiting["clearance"]["amount_secured"]) == (
+        "awaiting_payment", due)
+
+    paid = _post(api, "/api/v1/payments", ADMIN, {
+        "party": ACME, "amount": {"value": "7.00", "currency": "EUR"}})
+
+    assert paid.json()["settled"] == [mrn]
+    read = api.get(f"{DECLARATIONS}/{mrn}", OFFICER).json()
+    assert read["status"] == "released"
+    history = api.get(f"{DECLARATIONS}/{mrn}/history", OFFICER).json()["entries"]
+    last_change = [(e["event"], e["version"]) for e in history if e["version"] == read["version"]]
+    assert last_change == [("payment_secured", read["version"]), ("released", read["version"])]

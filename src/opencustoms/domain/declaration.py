@@ -270,6 +270,7 @@ class Declaration:
         awaiting_payment needs the whole amount due secured."""
         self.amount_secured += amount
         self.secured_by = by
+        self._bump()
         if self.status is Status.AWAITING_PAYMENT:
             transition(self.status, Action.SECURE_PAYMENT)
             if self.amount_unsecured > 0:
