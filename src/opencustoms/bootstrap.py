@@ -11,6 +11,7 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,8 @@ from opencustoms.domain.reference import Commodity, ReferenceData
 from opencustoms.risk.policy import SelectivityPolicy
 from opencustoms.services import identity, payments
 from opencustoms.services.context import ServiceContext, SystemClock
+from opencustoms.services.delivery import DeliveryConfig, DeliveryWorker
+from opencustoms.services.notifications import AddressPolicy
 from opencustoms.services.selectivity import CachedProfiles
 from opencustoms.settings import Settings
 from opencustoms.tariff.model import Tariff
@@ -243,3 +246,16 @@ def create_key(settings: Settings, party_id: PartyId) -> str:
         return identity.issue_api_key(services, party_id)
     finally:
         engine.dispose()
+
+
+def delivery_worker(container: Container) -> DeliveryWorker:
+    """The webhook delivery worker on ``container``'s store, paced by its settings (run inside
+    the API process by ``make run``, or alone by ``opencustoms worker``)."""
+    settings, services = container.settings, container.services
+    config = DeliveryConfig(give_up_after=timedelta(seconds=settings.delivery_give_up_seconds),
+                            backoff_base=settings.delivery_backoff_base_seconds,
+                            backoff_max=settings.delivery_backoff_max_seconds,
+                            timeout=settings.delivery_timeout_seconds)
+    return DeliveryWorker(services.uow, services.clock, config,
+                          policy=AddressPolicy.with_extra(settings.webhook_forbidden_networks),
+                          reader=services.reader)

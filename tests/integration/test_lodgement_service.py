@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from opencustoms import bootstrap
 from opencustoms.adapters.db.tables import DeclarationRow, LodgementRejectionRow
 from opencustoms.adapters.formats.declaration_json import (
-    canonical_json,
     content_from_json,
     sha256_hex,
 )
+from opencustoms.domain.audit import canonical_json
 from opencustoms.domain.errors import RuleViolations
 from opencustoms.domain.mrn import is_valid_mrn, new_mrn
 from opencustoms.domain.parties import Party, PartyId

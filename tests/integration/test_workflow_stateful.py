@@ -47,11 +47,11 @@ from opencustoms.adapters.db.audit import verify_chain
 from opencustoms.adapters.db.clearance_tables import AccountRow, AuditEntryRow, NotificationRow
 from opencustoms.adapters.db.tables import DeclarationHistoryRow, DeclarationRow
 from opencustoms.adapters.formats.declaration_json import (
-    canonical_json,
     content_from_json,
     sha256_hex,
 )
 from opencustoms.domain.accounts import InvalidAccountInput
+from opencustoms.domain.audit import canonical_json
 from opencustoms.domain.control import ControlKind
 from opencustoms.domain.errors import Conflict, NotFound, PermissionDenied
 from opencustoms.domain.mrn import MRN

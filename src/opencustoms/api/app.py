@@ -24,7 +24,7 @@ from opencustoms.api.routes import (
     tariff,
 )
 from opencustoms.services.context import ServiceContext
-from opencustoms.services.delivery import DeliveryConfig, DeliveryWorker, running_in_background
+from opencustoms.services.delivery import running_in_background
 from opencustoms.services.notifications import AddressPolicy
 from opencustoms.settings import Settings
 
@@ -80,10 +80,7 @@ def _run_delivery_worker(app: FastAPI, container: bootstrap.Container) -> None:
     """Push notifications from inside the API process while it serves (``make run`` needs no
     broker and no second command). Each uvicorn worker process runs one; their leases keep
     them from sending a delivery twice at once."""
-    services = container.services
-    worker = DeliveryWorker(services.uow, services.clock,
-                            DeliveryConfig.from_settings(container.settings),
-                            policy=app.state.address_policy, reader=services.reader)
+    worker = bootstrap.delivery_worker(container)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

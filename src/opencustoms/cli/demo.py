@@ -23,11 +23,11 @@ import opencustoms.bootstrap as bootstrap
 from opencustoms.adapters.db.engine import make_engine
 from opencustoms.adapters.db.risk_history import control_result_count, record_control_results
 from opencustoms.adapters.formats.declaration_json import (
-    canonical_json,
     content_from_json,
     sha256_hex,
 )
 from opencustoms.cli.risk import train_from_database
+from opencustoms.domain.audit import canonical_json
 from opencustoms.domain.control import ControlResult
 from opencustoms.domain.parties import PartyId
 from opencustoms.risk.training import TrainingParams

@@ -16,8 +16,6 @@ import threading
 from typing import Any
 
 import opencustoms.bootstrap as bootstrap
-from opencustoms.services.delivery import DeliveryConfig, DeliveryWorker
-from opencustoms.services.notifications import AddressPolicy
 from opencustoms.settings import Settings
 
 
@@ -31,10 +29,7 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     container = bootstrap.build(settings)
-    services = container.services
-    worker = DeliveryWorker(services.uow, services.clock, DeliveryConfig.from_settings(settings),
-                            policy=AddressPolicy.with_extra(settings.webhook_forbidden_networks),
-                            reader=services.reader)
+    worker = bootstrap.delivery_worker(container)
     try:
         if args.once:
             attempted = worker.run_once()

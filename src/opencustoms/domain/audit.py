@@ -35,7 +35,8 @@ GENESIS = "0" * 64
 
 
 def canonical_json(value: Any) -> bytes:
-    """The one byte form hashed and signed: UTF-8 JSON with sorted keys, no insignificant
+    """The one byte form hashed and signed — declaration content, audit entries, release
+    notes: UTF-8 JSON with sorted keys, no insignificant
     whitespace, non-ASCII kept as is (RFC 8785 style for the values the system writes:
     strings, integers, booleans, null, lists and objects; decimals and times go in as text).
 

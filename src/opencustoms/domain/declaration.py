@@ -279,6 +279,17 @@ class Declaration:
         self.events.append(PaymentSecured(self.mrn, at, actor, self.version, amount,
                                           self.currency, by))
 
+    def nothing_due(self) -> None:
+        """Nothing is owed: there is nothing to secure (no event: nothing moved)."""
+        if self.secured_by is None:
+            self.secured_by = "nothing_due"
+
+    def security_given_back(self) -> None:
+        """What was secured went back to the trader (invalidation, re-securing after an
+        amendment); the account's own entries record the movement."""
+        self.amount_secured = Decimal(0)
+        self.secured_by = None
+
     def request_documents(self, *, at: datetime, actor: str, instructions: str = "") -> None:
         self._step(Action.REQUEST_DOCUMENTS, at=at)
         self.events.append(DocumentsRequested(self.mrn, at, actor, self.version, instructions))

@@ -9,7 +9,7 @@ Only the declarant, or the representative acting for it, changes a declaration.
 from __future__ import annotations
 
 from opencustoms.domain.declaration import Declaration
-from opencustoms.domain.errors import NotFound, PermissionDenied
+from opencustoms.domain.errors import NotFound, PermissionDenied, StaleVersion
 from opencustoms.domain.mrn import MRN
 from opencustoms.domain.parties import Party
 
@@ -37,3 +37,15 @@ def require_declarant_side(party: Party, declaration: Declaration) -> None:
         "only the declarant or its representative may change this declaration",
         code="auth.not-declarant",
     )
+
+
+def require_version(declaration: Declaration, expected_version: int | None) -> int:
+    """The version read, after checking it is the one the caller acted on (``If-Match``);
+    the store checks it again when writing, so a change in between is a conflict too."""
+    if expected_version is not None and expected_version != declaration.version:
+        raise StaleVersion(
+            f"declaration {declaration.mrn} is at version {declaration.version}, "
+            f"not {expected_version}",
+            pointer="",
+        )
+    return declaration.version

@@ -14,7 +14,11 @@ from opencustoms.domain.errors import Problem, RuleViolations, StaleVersion
 from opencustoms.domain.mrn import MRN
 from opencustoms.domain.parties import Party
 from opencustoms.domain.workflow import Action, transition
-from opencustoms.services.access import require_declarant_side, require_visible
+from opencustoms.services.access import (
+    require_declarant_side,
+    require_version,
+    require_visible,
+)
 from opencustoms.services.assessment import (
     control,
     credit_quotas,
@@ -39,15 +43,6 @@ def _identity_problems(old: DeclarationContent, new: DeclarationContent) -> Iter
                       f"the declaration type cannot change from {old.type.value}")
 
 
-def _check_version(declaration: Declaration, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != declaration.version:
-        raise StaleVersion(
-            f"declaration {declaration.mrn} is at version {declaration.version}, "
-            f"not {expected_version}",
-            pointer="",
-        )
-
-
 def amend(ctx: ServiceContext, mrn: MRN, submission: Submission, actor: Party,
           expected_version: int | None = None) -> Declaration:
     """Replace the content of ``mrn`` with ``submission`` after full re-validation."""
@@ -55,7 +50,7 @@ def amend(ctx: ServiceContext, mrn: MRN, submission: Submission, actor: Party,
     with ctx.uow() as uow:
         declaration = require_visible(actor, uow.declarations.get(mrn), mrn)
         require_declarant_side(actor, declaration)
-        _check_version(declaration, expected_version)
+        read_version = require_version(declaration, expected_version)
         transition(declaration.status, Action.AMEND)  # 409 before any validation work
         on = declaration.accepted_at.date()  # the date of acceptance decides rules and tariff
         problems = list(_identity_problems(declaration.content, submission.content))
@@ -67,7 +62,6 @@ def amend(ctx: ServiceContext, mrn: MRN, submission: Submission, actor: Party,
         credit_quotas(uow, declaration.assessment)
         if draw_quotas(uow, assessment) is not None:
             raise StaleVersion("a quota this amendment needs was taken meanwhile; try again")
-        read_version = declaration.version
         declaration.amend(submission.content, at=now, actor=actor.id,
                           payload_sha256=submission.payload_sha256, assessment=assessment)
         resecure_after_amendment(ctx, uow, declaration, now, actor.id)
@@ -86,8 +80,7 @@ def invalidate(ctx: ServiceContext, mrn: MRN, actor: Party, reason: str,
     with ctx.uow() as uow:
         declaration = require_visible(actor, uow.declarations.get(mrn), mrn)
         require_declarant_side(actor, declaration)
-        _check_version(declaration, expected_version)
-        read_version = declaration.version
+        read_version = require_version(declaration, expected_version)
         declaration.invalidate(at=now, actor=actor.id, reason=reason)
         credit_quotas(uow, declaration.assessment)
         give_back(uow, declaration, now, actor.id)

@@ -21,13 +21,17 @@ from typing import Any
 
 from opencustoms.domain.control import ControlKind, ControlResult
 from opencustoms.domain.declaration import Declaration
-from opencustoms.domain.errors import PermissionDenied, StaleVersion
+from opencustoms.domain.errors import PermissionDenied
 from opencustoms.domain.mrn import MRN
 from opencustoms.domain.parties import Party, PartyId, Role
 from opencustoms.domain.selectivity import Channel
 from opencustoms.domain.workflow import Status
 from opencustoms.services import payments
-from opencustoms.services.access import require_declarant_side, require_visible
+from opencustoms.services.access import (
+    require_declarant_side,
+    require_version,
+    require_visible,
+)
 from opencustoms.services.context import ServiceContext
 from opencustoms.services.journal import journal
 from opencustoms.services.ports import DeclarationQuery, UnitOfWork
@@ -77,8 +81,7 @@ def _secure(uow: UnitOfWork, declaration: Declaration, at: datetime, actor: str)
     """Try to secure what is still due; True when nothing remains unsecured."""
     unsecured = declaration.amount_unsecured
     if unsecured <= 0:
-        if declaration.secured_by is None:
-            declaration.secured_by = "nothing_due"
+        declaration.nothing_due()
         return True
     by = payments.secure_duties(uow, declaration.content.declarant, declaration.mrn, unsecured,
                                 declaration.currency, at, actor)
@@ -136,8 +139,7 @@ def give_back(uow: UnitOfWork, declaration: Declaration, at: datetime, actor: st
     amount)."""
     if declaration.amount_secured > 0:
         payments.give_back(uow, declaration.content.declarant, declaration.mrn, at, actor)
-    declaration.amount_secured = Decimal(0)
-    declaration.secured_by = None
+    declaration.security_given_back()
 
 
 def resecure_after_amendment(ctx: ServiceContext, uow: UnitOfWork, declaration: Declaration,
@@ -151,13 +153,6 @@ def resecure_after_amendment(ctx: ServiceContext, uow: UnitOfWork, declaration: 
 
 
 # --- the officer's work ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Task:
-    """A declaration waiting for an officer's control."""
-
-    declaration: Declaration
 
 
 def require_officer(actor: Party) -> None:
@@ -194,10 +189,7 @@ def tasks(ctx: ServiceContext, actor: Party, *, office: str | None = None,
 def _load(uow: UnitOfWork, actor: Party, mrn: MRN,
           expected_version: int | None) -> tuple[Declaration, int]:
     declaration = require_visible(actor, uow.declarations.get(mrn), mrn)
-    if expected_version is not None and expected_version != declaration.version:
-        raise StaleVersion(f"declaration {mrn} is at version {declaration.version}, "
-                           f"not {expected_version}")
-    return declaration, declaration.version
+    return declaration, require_version(declaration, expected_version)
 
 
 def _store(uow: UnitOfWork, declaration: Declaration, read_version: int) -> None:

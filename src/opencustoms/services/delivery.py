@@ -48,7 +48,6 @@ from opencustoms.services.ports import (
     StoredNotification,
     UnitOfWork,
 )
-from opencustoms.settings import Settings
 
 log = logging.getLogger("opencustoms.delivery")
 
@@ -76,13 +75,6 @@ class DeliveryConfig:
     def lease(self) -> timedelta:
         """Long enough for one webhook's whole batch to time out, twice over."""
         return timedelta(seconds=2 * self.timeout * self.per_webhook + 30)
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> DeliveryConfig:
-        return cls(give_up_after=timedelta(seconds=settings.delivery_give_up_seconds),
-                   backoff_base=settings.delivery_backoff_base_seconds,
-                   backoff_max=settings.delivery_backoff_max_seconds,
-                   timeout=settings.delivery_timeout_seconds)
 
 
 def retry_delay(attempts: int, config: DeliveryConfig, rng: random.Random) -> timedelta:

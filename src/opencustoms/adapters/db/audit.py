@@ -23,7 +23,7 @@ from sqlalchemy.sql import Executable
 
 from opencustoms.adapters.db.clearance_tables import AuditEntryRow
 from opencustoms.adapters.db.tables import table_of
-from opencustoms.domain.audit import GENESIS, AuditRecord, canonical_json, entry_hash
+from opencustoms.domain.audit import GENESIS, AuditRecord, entry_hash
 from opencustoms.services.ports import AuditEntry
 
 AUDIT = table_of(AuditEntryRow)
@@ -44,6 +44,11 @@ class SqlAuditLog:
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._tail: tuple[object, int, str] | None = None
+        """(transaction, seq, hash) of the last entry this transaction appended: once a
+        transaction holds the appenders' lock the tail cannot move, so a second append (a
+        lodgement appends for the account and for the declaration) skips the lock and the
+        read."""
 
     def _execute(self, statement: Executable, parameters: Any = None) -> Result[Any]:
         return self._session.connection().execute(statement, parameters)
@@ -52,15 +57,17 @@ class SqlAuditLog:
         if not records:
             return
         connection = self._session.connection()
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                               {"key": AUDIT_LOCK_KEY})
-        for record in records:  # refuse what could not be verified later, before any write
-            canonical_json(record.data)
-        tail = self._execute(_TAIL).one_or_none()
-        seq, prev = (0, GENESIS) if tail is None else (tail.seq, tail.hash)
+        transaction = self._session.get_transaction()
+        if self._tail is not None and self._tail[0] is transaction:
+            seq, prev = self._tail[1], self._tail[2]
+        else:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                   {"key": AUDIT_LOCK_KEY})
+            tail = self._execute(_TAIL).one_or_none()
+            seq, prev = (0, GENESIS) if tail is None else (tail.seq, tail.hash)
         rows = []
-        for record in records:
+        for record in records:  # hashing refuses what could not be verified, before any write
             seq += 1
             digest = entry_hash(seq, record, prev)
             rows.append({"seq": seq, "at": record.at, "actor": record.actor,
@@ -69,6 +76,7 @@ class SqlAuditLog:
                          "prev_hash": prev, "hash": digest})
             prev = digest
         self._execute(_INSERT, rows)
+        self._tail = (transaction, seq, prev)
 
     def entries(self, *, kind: str | None = None, subject: str | None = None,
                 after_seq: int | None = None, limit: int = 100) -> Sequence[AuditEntry]:

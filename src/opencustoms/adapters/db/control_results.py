@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
 from opencustoms.adapters.db.clearance_tables import ControlResultRow
@@ -25,14 +25,7 @@ class SqlControlResults:
         self._session = session
 
     def add(self, result: ControlResult) -> None:
-        declaration_id = (select(DECLARATIONS.c.id)
-                          .where(DECLARATIONS.c.mrn == result.mrn).scalar_subquery())
-        self._session.connection().execute(insert(RESULTS).values(
-            declaration_id=declaration_id, mrn=result.mrn, kind=result.kind.value,
-            officer=result.officer, recorded_at=result.recorded_at,
-            irregularity=result.irregularity, findings=result.findings,
-            extra_duty=result.extra_duty, currency=result.currency,
-            corrections=result.corrections))
+        insert_control_results(self._session.connection(), [result])
 
     def for_declaration(self, mrn: str) -> Sequence[ControlResult]:
         rows = self._session.connection().execute(
@@ -40,6 +33,25 @@ class SqlControlResults:
         return [ControlResult(r.mrn, ControlKind(r.kind), PartyId(r.officer), r.recorded_at,
                               r.irregularity, r.findings, r.extra_duty, r.currency,
                               dict(r.corrections)) for r in rows]
+
+
+def insert_control_results(connection: Connection, results: Sequence[ControlResult]) -> int:
+    """Insert ``results`` of registered declarations in one statement; ValueError (nothing
+    written) when an MRN is not registered. Used by the officer workflow and the simulator."""
+    mrns = {r.mrn for r in results}
+    ids = {row.mrn: row.id for row in connection.execute(
+        select(DECLARATIONS.c.mrn, DECLARATIONS.c.id).where(DECLARATIONS.c.mrn.in_(mrns)))}
+    unknown = sorted(mrns - set(ids))
+    if unknown:
+        raise ValueError(f"no registered declaration {unknown[0]} for a control result")
+    if results:
+        connection.execute(insert(RESULTS), [{
+            "declaration_id": ids[r.mrn], "mrn": r.mrn, "kind": r.kind.value,
+            "officer": r.officer, "recorded_at": r.recorded_at,
+            "irregularity": r.irregularity, "findings": r.findings,
+            "extra_duty": r.extra_duty, "currency": r.currency,
+            "corrections": dict(r.corrections)} for r in results])
+    return len(results)
 
 
 class SqlReleaseTimes:

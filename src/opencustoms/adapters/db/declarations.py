@@ -48,7 +48,6 @@ from opencustoms.adapters.formats.declaration_json import content_from_json, con
 from opencustoms.adapters.formats.risk_json import risk_from_json, risk_to_json
 from opencustoms.domain.declaration import LRN, Declaration, DeclarationContent
 from opencustoms.domain.errors import StaleVersion
-from opencustoms.domain.events import Event
 from opencustoms.domain.mrn import MRN
 from opencustoms.domain.parties import PartyId
 from opencustoms.domain.workflow import Status
@@ -194,7 +193,7 @@ class SqlDeclarationRepository:
         rows = [
             {"declaration_id": declaration_id, "sequence": first_sequence + offset,
              "event": event.name, "version": event.version, "status": declaration.status.value,
-             "actor": event.actor, "at": event.at, "detail": event_detail(event)}
+             "actor": event.actor, "at": event.at, "detail": event.detail()}
             for offset, event in enumerate(declaration.events)
         ]
         if rows:
@@ -310,11 +309,6 @@ def _clearance_values(declaration: Declaration) -> dict[str, Any]:
 
 def _assessment_document(declaration: Declaration) -> dict[str, Any] | None:
     return None if declaration.assessment is None else assessment_to_json(declaration.assessment)
-
-
-def event_detail(event: Event) -> dict[str, Any]:
-    """What an event says beyond MRN, time, actor and version, as JSON values."""
-    return event.detail()
 
 
 def _duplicate(error: IntegrityError, declaration: Declaration) -> DuplicateDeclaration | None:

@@ -15,13 +15,14 @@ officers); the officer workflow writes them one at a time through the unit of wo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import Engine, Row, func, insert, select
+from sqlalchemy import Engine, Row, func, select
 
 from opencustoms.adapters.db.clearance_tables import ControlResultRow
+from opencustoms.adapters.db.control_results import insert_control_results
 from opencustoms.adapters.db.engine import SQLITE_BEGIN
 from opencustoms.adapters.db.tables import DeclarationRow, table_of
 from opencustoms.adapters.formats.assessment_json import assessment_from_json
@@ -111,15 +112,4 @@ def record_control_results(engine: Engine, results: Iterable[ControlResult],
 
 def _write(engine: Engine, page: Sequence[ControlResult]) -> int:
     with engine.begin() as connection:
-        ids: Mapping[str, int] = {row.mrn: row.id for row in connection.execute(
-            select(D.mrn, D.id).where(D.mrn.in_({r.mrn for r in page})))}
-        unknown = sorted({r.mrn for r in page} - set(ids))
-        if unknown:
-            raise ValueError(f"no registered declaration {unknown[0]} for a control result")
-        connection.execute(insert(RESULTS), [{
-            "declaration_id": ids[r.mrn], "mrn": r.mrn, "kind": r.kind.value,
-            "officer": r.officer, "recorded_at": r.recorded_at,
-            "irregularity": r.irregularity, "findings": r.findings,
-            "extra_duty": r.extra_duty, "currency": r.currency,
-            "corrections": dict(r.corrections)} for r in page])
-    return len(page)
+        return insert_control_results(connection, page)

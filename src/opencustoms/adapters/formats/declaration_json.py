@@ -8,7 +8,6 @@ checked); business rules are the validation engine's job.
 from __future__ import annotations
 
 import hashlib
-import json
 from decimal import Decimal
 from typing import Any
 
@@ -35,12 +34,6 @@ from opencustoms.domain.money import CurrencyCode
 from opencustoms.domain.parties import PartyId
 
 Json = dict[str, Any]
-
-
-def canonical_json(document: Any) -> bytes:
-    """Canonical form for hashing: sorted keys, no whitespace, UTF-8."""
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=str).encode()
 
 
 def sha256_hex(data: bytes) -> str:

@@ -13,12 +13,12 @@ from pydantic import AwareDatetime, Field
 from opencustoms.api.deps import CurrentParty, Services
 from opencustoms.api.routes.declarations import (
     ERRORS,
-    _answer,
-    _decode_cursor,
-    _encode_cursor,
-    _instant,
-    _mrn,
-    _version_header,
+    answer,
+    decode_cursor,
+    encode_cursor,
+    instant,
+    mrn_of,
+    version_header,
 )
 from opencustoms.api.schemas import NO_CONTROL, AmountIn, Code, DocumentIn, Strict, Text
 from opencustoms.domain.control import ControlKind
@@ -53,7 +53,7 @@ class DecisionIn(Strict):
 
 
 class ReleaseIn(Strict):
-    note: Annotated[str, Field(max_length=2000, pattern=NO_CONTROL)] = ""
+    """Release takes no values; unknown fields are refused like everywhere else."""
 
 
 class DocumentsIn(Strict):
@@ -86,10 +86,10 @@ def list_tasks(services: Services, party: CurrentParty,
                office: Annotated[str | None, Query(max_length=16)] = None,
                cursor: Annotated[str | None, Query(max_length=200)] = None,
                limit: Annotated[int, Query(ge=1, le=200)] = 50) -> JSONResponse:
-    found = clearance.tasks(services, party, office=office, after=_decode_cursor(cursor),
+    found = clearance.tasks(services, party, office=office, after=decode_cursor(cursor),
                             limit=limit)
     items = [_task(d, party) for d in found]
-    next_cursor = _encode_cursor(found[-1]) if len(found) == limit else None
+    next_cursor = encode_cursor(found[-1]) if len(found) == limit else None
     return JSONResponse({"items": items, "next_cursor": next_cursor})
 
 
@@ -104,10 +104,10 @@ def _task(declaration: Any, party: Any) -> dict[str, Any]:
         "declarant": declaration.content.declarant,
         "office": declaration.content.office_of_declaration,
         "status": declaration.status.value, "version": declaration.version,
-        "channel": declaration.channel.value, "accepted_at": _instant(declaration.accepted_at),
+        "channel": declaration.channel.value, "accepted_at": instant(declaration.accepted_at),
         "claimed_by": declaration.claimed_by,
         "claimed_at": None if declaration.claimed_at is None
-        else _instant(declaration.claimed_at),
+        else instant(declaration.claimed_at),
         "reasons": reasons,
         "instructions": [r["instructions"] for r in reasons if r["instructions"]],
         "links": {"declaration": f"/api/v1/declarations/{declaration.mrn}"},
@@ -117,7 +117,7 @@ def _task(declaration: Any, party: Any) -> dict[str, Any]:
 @router.post("/tasks/{mrn}/claim", responses=ERRORS, summary="Take a control task")
 def claim_task(mrn: str, services: Services, party: CurrentParty,
                if_match: IfMatch = None) -> JSONResponse:
-    declaration = clearance.claim(services, party, _mrn(mrn), _version_header(if_match))
+    declaration = clearance.claim(services, party, mrn_of(mrn), version_header(if_match))
     return JSONResponse(_task(declaration, party))
 
 
@@ -128,9 +128,9 @@ def claim_task(mrn: str, services: Services, party: CurrentParty,
              summary="Order a physical control")
 def order_inspection(mrn: str, body: InspectionIn, services: Services, party: CurrentParty,
                      if_match: IfMatch = None) -> JSONResponse:
-    declaration = clearance.start_inspection(services, party, _mrn(mrn), body.instructions,
-                                             _version_header(if_match))
-    return _answer(declaration, party)
+    declaration = clearance.start_inspection(services, party, mrn_of(mrn), body.instructions,
+                                             version_header(if_match))
+    return answer(declaration, party)
 
 
 @router.post("/declarations/{mrn}/control-results", status_code=201, responses=ERRORS,
@@ -140,18 +140,18 @@ def record_control_result(mrn: str, body: ControlResultIn, services: Services,
     findings = clearance.ControlFindings(body.kind, body.irregularity, body.findings,
                                          _extra_duty(services, body.extra_duty),
                                          dict(body.corrections))
-    declaration = clearance.record_control_result(services, party, _mrn(mrn), findings,
-                                                  _version_header(if_match))
-    return _answer(declaration, party, status=201)
+    declaration = clearance.record_control_result(services, party, mrn_of(mrn), findings,
+                                                  version_header(if_match))
+    return answer(declaration, party, status=201)
 
 
 @router.get("/declarations/{mrn}/control-results", responses=ERRORS,
             summary="Control results recorded for a declaration")
 def list_control_results(mrn: str, services: Services, party: CurrentParty) -> JSONResponse:
-    results = clearance.control_results(services, party, _mrn(mrn))
+    results = clearance.control_results(services, party, mrn_of(mrn))
     return JSONResponse({"items": [
         {"kind": r.kind.value, "officer": r.officer if party.is_administration else None,
-         "recorded_at": _instant(r.recorded_at), "irregularity": r.irregularity,
+         "recorded_at": instant(r.recorded_at), "irregularity": r.irregularity,
          "findings": r.findings, "extra_duty": {"amount": str(r.extra_duty),
                                                 "currency": r.currency},
          "corrections": r.corrections} for r in results]})
@@ -160,16 +160,16 @@ def list_control_results(mrn: str, services: Services, party: CurrentParty) -> J
 @router.post("/declarations/{mrn}/release", responses=ERRORS, summary="Release the goods")
 def release_goods(mrn: str, body: ReleaseIn, services: Services, party: CurrentParty,
                   if_match: IfMatch = None) -> JSONResponse:
-    declaration = clearance.release(services, party, _mrn(mrn), _version_header(if_match))
-    return _answer(declaration, party)
+    declaration = clearance.release(services, party, mrn_of(mrn), version_header(if_match))
+    return answer(declaration, party)
 
 
 @router.post("/declarations/{mrn}/refusal", responses=ERRORS, summary="Refuse release")
 def refuse_release(mrn: str, body: DecisionIn, services: Services, party: CurrentParty,
                    if_match: IfMatch = None) -> JSONResponse:
-    declaration = clearance.refuse(services, party, _mrn(mrn), body.reason,
-                                   _version_header(if_match))
-    return _answer(declaration, party)
+    declaration = clearance.refuse(services, party, mrn_of(mrn), body.reason,
+                                   version_header(if_match))
+    return answer(declaration, party)
 
 
 # --- the trader's side --------------------------------------------------------------------------
@@ -181,15 +181,15 @@ def submit_documents(mrn: str, body: DocumentsIn, services: Services, party: Cur
                      if_match: IfMatch = None) -> JSONResponse:
     documents = tuple({k: v for k, v in d.model_dump(exclude_none=True).items()}
                       for d in body.documents)
-    declaration = clearance.submit_documents(services, party, _mrn(mrn), documents,
-                                             _version_header(if_match))
-    return _answer(declaration, party)
+    declaration = clearance.submit_documents(services, party, mrn_of(mrn), documents,
+                                             version_header(if_match))
+    return answer(declaration, party)
 
 
 @router.get("/declarations/{mrn}/release-note", responses=ERRORS,
             summary="The signed release note of a released declaration")
 def get_release_note(mrn: str, services: Services, party: CurrentParty) -> JSONResponse:
-    declaration = queries.get_declaration(services, _mrn(mrn), party)
+    declaration = queries.get_declaration(services, mrn_of(mrn), party)
     if declaration.release_note is None:
         raise NotFound(f"declaration {declaration.mrn} has not been released",
                        code="release-note.not-found")

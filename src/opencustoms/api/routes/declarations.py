@@ -15,7 +15,6 @@ from starlette.concurrency import run_in_threadpool
 
 from opencustoms.adapters.formats.assessment_json import assessment_to_json
 from opencustoms.adapters.formats.declaration_json import (
-    canonical_json,
     content_from_json,
     content_to_json,
     sha256_hex,
@@ -32,6 +31,7 @@ from opencustoms.api.schemas import (
     Problem,
     VersionOut,
 )
+from opencustoms.domain.audit import canonical_json
 from opencustoms.domain.declaration import Declaration, DeclarationType
 from opencustoms.domain.errors import DomainError, NotFound
 from opencustoms.domain.mrn import MRN
@@ -58,7 +58,7 @@ async def _submission(request: Request, body: DeclarationIn) -> lodgement.Submis
     )
 
 
-def _instant(at: datetime) -> str:
+def instant(at: datetime) -> str:
     """UTC instants as JSON writes them everywhere in the API: ``…T16:17:03.437447Z``."""
     return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
@@ -76,8 +76,8 @@ def _document(declaration: Declaration, party: Party) -> dict[str, Any]:
         "mrn": declaration.mrn, "lrn": content.lrn, "type": content.type.value,
         "additional_type": content.additional_type.value,
         "status": declaration.status.value, "version": declaration.version,
-        "declarant": content.declarant, "received_at": _instant(declaration.received_at),
-        "accepted_at": _instant(declaration.accepted_at),
+        "declarant": content.declarant, "received_at": instant(declaration.received_at),
+        "accepted_at": instant(declaration.accepted_at),
         "payload_sha256": declaration.payload_sha256,
         "declaration": content_to_json(content),
         "assessment": None if declaration.assessment is None
@@ -93,7 +93,7 @@ def _clearance(declaration: Declaration, party: Party) -> dict[str, Any]:
     """Money and the Time Release Study's moments; who holds the control task is the
     administration's business."""
     def at(value: datetime | None) -> str | None:
-        return None if value is None else _instant(value)
+        return None if value is None else instant(value)
 
     return {
         "amount_due": str(declaration.amount_due), "currency": declaration.currency,
@@ -112,7 +112,7 @@ def _out(declaration: Declaration, party: Party) -> DeclarationOut:
     return DeclarationOut.model_validate(_document(declaration, party))
 
 
-def _answer(declaration: Declaration, party: Party, status: int = 200,
+def answer(declaration: Declaration, party: Party, status: int = 200,
             headers: dict[str, str] | None = None) -> JSONResponse:
     """The declaration as the response body, without a second validation pass: the hot path
     (lodgement, reading one declaration) sends what ``_document`` built."""
@@ -122,7 +122,7 @@ def _answer(declaration: Declaration, party: Party, status: int = 200,
 _MRN_SHAPE = re.compile(r"^[0-9A-Z]{18}$")
 
 
-def _mrn(value: str) -> MRN:
+def mrn_of(value: str) -> MRN:
     """The MRN from the path; anything that cannot be an MRN is simply not found."""
     mrn = value.upper()
     if not _MRN_SHAPE.match(mrn):
@@ -130,7 +130,7 @@ def _mrn(value: str) -> MRN:
     return MRN(mrn)
 
 
-def _version_header(if_match: str | None) -> int | None:
+def version_header(if_match: str | None) -> int | None:
     """``If-Match: "3"`` (or ``3``) asks for optimistic locking on version 3."""
     if if_match is None:
         return None
@@ -150,7 +150,7 @@ async def lodge_declaration(request: Request, body: DeclarationIn,
     content, 422 with every rule violation."""
     submission = await _submission(request, body)
     result = await run_in_threadpool(lodgement.lodge, services, submission, party)
-    return _answer(result.declaration, party, 201 if result.created else 200,
+    return answer(result.declaration, party, 201 if result.created else 200,
                    {"Location": f"/api/v1/declarations/{result.declaration.mrn}"})
 
 
@@ -168,19 +168,19 @@ def list_declarations(
 ) -> DeclarationPage:
     query = DeclarationQuery(status=status, type=type, accepted_from=accepted_from,
                              accepted_to=accepted_to, commodity_code=commodity_code,
-                             after=_decode_cursor(cursor), limit=limit + 1)
+                             after=decode_cursor(cursor), limit=limit + 1)
     found = list(queries.list_declarations(services, query, party))
     page, more = found[:limit], len(found) > limit
     return DeclarationPage(items=[_out(d, party) for d in page],
-                           next_cursor=_encode_cursor(page[-1]) if more else None)
+                           next_cursor=encode_cursor(page[-1]) if more else None)
 
 
-def _encode_cursor(last: Declaration) -> str:
+def encode_cursor(last: Declaration) -> str:
     raw = f"{last.accepted_at.isoformat()}|{last.mrn}".encode()
     return base64.urlsafe_b64encode(raw).decode()
 
 
-def _decode_cursor(cursor: str | None) -> tuple[datetime, str] | None:
+def decode_cursor(cursor: str | None) -> tuple[datetime, str] | None:
     if cursor is None:
         return None
     try:
@@ -198,7 +198,7 @@ def _decode_cursor(cursor: str | None) -> tuple[datetime, str] | None:
 @router.get("/{mrn}", response_model=DeclarationOut, responses=ERRORS,
             summary="Read one declaration")
 def get_declaration(mrn: str, services: Services, party: CurrentParty) -> JSONResponse:
-    return _answer(queries.get_declaration(services, _mrn(mrn), party), party)
+    return answer(queries.get_declaration(services, mrn_of(mrn), party), party)
 
 
 @router.post("/{mrn}/amendments", response_model=DeclarationOut, responses=ERRORS,
@@ -209,8 +209,8 @@ async def amend_declaration(
 ) -> DeclarationOut:
     """Replace the whole content before release; re-validated; the version goes up by one."""
     submission = await _submission(request, body)
-    declaration = await run_in_threadpool(amendment.amend, services, _mrn(mrn),
-                                          submission, party, _version_header(if_match))
+    declaration = await run_in_threadpool(amendment.amend, services, mrn_of(mrn),
+                                          submission, party, version_header(if_match))
     return _out(declaration, party)
 
 
@@ -220,17 +220,17 @@ def invalidate_declaration(
     mrn: str, body: InvalidationIn, services: Services, party: TraderSide,
     if_match: Annotated[str | None, Header()] = None,
 ) -> DeclarationOut:
-    invalidated = amendment.invalidate(services, _mrn(mrn), party, body.reason,
-                                       _version_header(if_match))
+    invalidated = amendment.invalidate(services, mrn_of(mrn), party, body.reason,
+                                       version_header(if_match))
     return _out(invalidated, party)
 
 
 @router.get("/{mrn}/history", response_model=HistoryOut, responses=ERRORS,
             summary="State changes and content versions of a declaration")
 def declaration_history(mrn: str, services: Services, party: CurrentParty) -> HistoryOut:
-    entries, versions = queries.declaration_history(services, _mrn(mrn), party)
+    entries, versions = queries.declaration_history(services, mrn_of(mrn), party)
     return HistoryOut(
-        mrn=_mrn(mrn),
+        mrn=mrn_of(mrn),
         entries=[HistoryEntryOut(sequence=e.sequence, event=e.event, version=e.version,
                                  status=e.status, actor=e.actor, at=e.at, detail=e.detail)
                  for e in entries],
