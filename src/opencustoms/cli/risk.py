@@ -213,10 +213,10 @@ def _common(parser: argparse.ArgumentParser, *, files_required: bool = True) -> 
     parser.add_argument("--revenue-weight", type=float, default=None,
                         help="fix the priority's revenue weight (default: tuned on the newest"
                              " quarter of the training history)")
-    parser.add_argument("--objective", choices=OBJECTIVES, default="target",
+    parser.add_argument("--objective", choices=OBJECTIVES, default="dominate",
                         help="when no weight dominates the value baselines on the newest "
-                             "quarter: keep precision >= 0.90 (target, default) or get as close "
-                             "as possible to their revenue (dominate)")
+                             "quarter: keep their revenue and take the most precise weight "
+                             "(dominate, default) or keep precision >= 0.90 (target)")
     parser.add_argument("--budget", type=float, default=5.0,
                         help="inspection budget the policy is tuned for, in %% (default 5)")
     parser.add_argument("--rounds", type=int, default=None,

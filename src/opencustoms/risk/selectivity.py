@@ -19,12 +19,14 @@ probability weighted with log duty, p · (1 + ln(1 + duty)) — i.e. finds at le
 and recovers at least as much revenue as each, and more of one, the most precise one wins. If
 none does, the ``objective`` decides:
 
-- ``target`` (default): the weight that recovers the most revenue while keeping precision at or
-  above ``precision_floor`` (0.90, the precision target of issue 4) and dominating the log-duty
-  baseline; failing that, the highest precision + revenue;
-- ``dominate``: the most precise weight among those within ``revenue_tolerance`` (1 point) of
-  the highest revenue any weight reaches — the closest the policy can get to the revenue of the
-  ranking by duty, whatever it costs in precision.
+- ``dominate`` (default): the most precise weight among those within ``revenue_tolerance``
+  (1 point) of the highest revenue any weight reaches — the policy must not recover less than
+  the ranking by duty (issue 4: the default dominates every value-based baseline), and among
+  the rankings that keep that revenue it takes the most precise;
+- ``target``: the weight that recovers the most revenue while keeping precision at or above
+  ``precision_floor`` (0.90, the precision target of issue 4) and dominating the log-duty
+  baseline; failing that, the highest precision + revenue. An administration that values
+  precision (fewer fruitless controls) over the last points of revenue chooses it.
 
 The fallback is the usual case on customs data where a handful of very high-duty items carry
 most of the revenue: ranking by duty alone then recovers nearly all revenue at 5 % while finding
@@ -140,7 +142,7 @@ def tune_revenue_weight(
     probability: npt.ArrayLike, expected_revenue: npt.ArrayLike, revenue_scale: float,
     fraud: npt.ArrayLike, revenue: npt.ArrayLike, duty: npt.ArrayLike, ids: Sequence[str],
     budget_percent: float, grid: Sequence[float] = WEIGHT_GRID,
-    precision_floor: float = PRECISION_FLOOR, objective: str = "target",
+    precision_floor: float = PRECISION_FLOOR, objective: str = "dominate",
     revenue_tolerance: float = REVENUE_TOLERANCE,
 ) -> Tuning:
     """Choose the revenue weight on a validation period, from the scores of a model trained on

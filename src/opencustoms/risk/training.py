@@ -40,8 +40,8 @@ class TrainingParams:
     """Hyper-parameters of the ensembles, the feature pipeline and the policy tuning.
 
     ``revenue_weight`` None means: tune it on the newest ``validation_share`` of the history
-    at the inspection budget ``budget_percent``, for the ``objective`` (``target`` or
-    ``dominate``, see :mod:`opencustoms.risk.selectivity`). ``threads`` is for training
+    at the inspection budget ``budget_percent``, for the ``objective`` (``dominate``, the
+    default, or ``target``, see :mod:`opencustoms.risk.selectivity`). ``threads`` is for training
     only; scoring always uses one thread.
     """
 
@@ -56,7 +56,7 @@ class TrainingParams:
     threads: int = 2
     features: FeatureConfig = field(default_factory=FeatureConfig)
     revenue_weight: float | None = None
-    objective: str = "target"
+    objective: str = "dominate"
     budget_percent: float = 5.0
     validation_share: float = 0.25
 

@@ -54,7 +54,7 @@ def test_tuning_takes_the_most_precise_weight_that_dominates_the_value_baselines
     assert tuning.revenue_weight > 0
 
 
-def test_without_a_dominating_weight_tuning_keeps_the_precision_floor() -> None:
+def test_without_a_dominating_weight_the_target_objective_keeps_the_precision_floor() -> None:
     period = validation_period()
     p, duty, fraud = period["probability"], period["duty"], period["fraud"]
     assert isinstance(p, np.ndarray) and isinstance(duty, np.ndarray)
@@ -65,7 +65,8 @@ def test_without_a_dominating_weight_tuning_keeps_the_precision_floor() -> None:
     p[101:140], duty[101:140] = 0.0002, 2e6
     period["expected_revenue"] = p * duty
     period["revenue"] = np.where(fraud, duty, 0.0)
-    tuning = tune_revenue_weight(**period, precision_floor=0.9)  # type: ignore[arg-type]
+    tuning = tune_revenue_weight(**period, precision_floor=0.9,  # type: ignore[arg-type]
+                                 objective="target")
     assert tuning.rule == "precision_floor"
     assert tuning.precision == 1.0
     assert tuning.baselines["value"][1] > tuning.revenue
@@ -90,7 +91,8 @@ def look_alike_period() -> dict[str, object]:
 
 
 def test_the_objective_decides_when_no_weight_dominates() -> None:
-    target = tune_revenue_weight(**look_alike_period())  # type: ignore[arg-type]
+    target = tune_revenue_weight(**look_alike_period(),  # type: ignore[arg-type]
+                                 objective="target")
     dominate = tune_revenue_weight(**look_alike_period(),  # type: ignore[arg-type]
                                    objective="dominate")
     # value ranking: the 16 look-alikes and 4 small frauds, 0.5 / 6,040 of 6,180
@@ -100,6 +102,12 @@ def test_the_objective_decides_when_no_weight_dominates() -> None:
     assert dominate.revenue == pytest.approx(6040 / 6180)  # equal to the value ranking's
     assert target.alternatives == dominate.alternatives
     assert target.alternatives["target"] < target.alternatives["dominate"]
+
+
+def test_by_default_the_policy_keeps_the_value_rankings_revenue() -> None:
+    default = tune_revenue_weight(**look_alike_period())  # type: ignore[arg-type]
+    assert (default.rule, default.precision) == ("near_max_revenue", 0.5)
+    assert default.revenue >= default.baselines["value"][1]
 
 
 def test_an_unknown_objective_is_refused() -> None:
