@@ -44,9 +44,37 @@ def canonical_json(value: Any) -> bytes:
     across languages and PostgreSQL's JSONB rewrites numbers (``1e2`` comes back as ``100``),
     so a float would make a stored entry fail verification; a non-string key would come back
     from the store as a string; NUL is refused by PostgreSQL."""
-    _require_exact(value, "")
+    require_canonical(value)
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                       allow_nan=False).encode("utf-8")
+
+
+def require_canonical(value: Any) -> None:
+    """ValueError naming where ``value`` holds something canonical JSON refuses."""
+    if not _exact(value):
+        _require_exact(value, "")  # raises, naming where
+
+
+def _exact(value: Any) -> bool:
+    """True if ``value`` holds only what canonical JSON takes: a fast walk with no paths (it
+    runs on every lodgement); :func:`_require_exact` finds and names the offence."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str:
+            if "\x00" in item:
+                return False
+        elif kind is dict:
+            for key, member in item.items():
+                if type(key) is not str or "\x00" in key:
+                    return False
+                stack.append(member)
+        elif kind is list or kind is tuple:
+            stack.extend(item)
+        elif not (item is None or kind is int or kind is bool):
+            return False  # subclasses (enums) and everything else: the slow path decides
+    return True
 
 
 def _require_exact(value: Any, at: str) -> None:

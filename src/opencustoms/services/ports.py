@@ -165,7 +165,8 @@ class AuditEntry:
 class AuditLog(Protocol):
     def append(self, records: Sequence[AuditRecord]) -> None:
         """Append ``records`` in order to the hash-chained audit log, in the caller's
-        transaction. Concurrent appenders never fork the chain."""
+        transaction: checked at once (ValueError for what canonical JSON refuses), chained and
+        written when the unit of work commits. Concurrent writers never fork the chain."""
 
     def entries(self, *, kind: str | None = None, subject: str | None = None,
                 after_seq: int | None = None, limit: int = 100) -> Sequence[AuditEntry]:

@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Result, Row, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 from opencustoms.adapters.db.clearance_tables import AccountEntryRow, AccountRow
 from opencustoms.adapters.db.tables import table_of
@@ -36,11 +37,16 @@ class SqlAccountLedger:
     def __init__(self, session: Session) -> None:
         self._session = session
 
+    def _execute(self, statement: Executable) -> Result[Any]:
+        """A Core statement on the session's connection (same transaction, without the ORM's
+        per-statement bookkeeping: securing duties is on the lodgement's hot path)."""
+        return self._session.connection().execute(statement)
+
     def get(self, party: PartyId, *, lock: bool = False) -> Account | None:
         statement = select(ACCOUNTS).where(A.party_id == party)
         if lock:
             statement = statement.with_for_update()
-        row = self._session.execute(statement).first()
+        row = self._execute(statement).first()
         if row is None:
             return None
         return Account(PartyId(row.party_id), row.currency, row.balance,
@@ -62,7 +68,7 @@ class SqlAccountLedger:
             statement = sqlite.insert(ACCOUNTS).values(values).on_conflict_do_nothing()
         else:  # pragma: no cover - the store runs on SQLite or PostgreSQL only
             raise RuntimeError(f"unsupported database {dialect}")
-        inserted = self._session.execute(statement.returning(A.party_id)).scalar_one_or_none()
+        inserted = self._execute(statement.returning(A.party_id)).scalar_one_or_none()
         return inserted is not None
 
     def save(self, account: Account, entries: Sequence[AccountEntry]) -> list[AccountEntry]:
@@ -71,13 +77,13 @@ class SqlAccountLedger:
                                   "guarantee_used": account.guarantee_used}
         if account.updated_at is not None:
             values["updated_at"] = account.updated_at
-        changed = self._session.execute(update(ACCOUNTS).where(A.party_id == account.party)
+        changed = self._execute(update(ACCOUNTS).where(A.party_id == account.party)
                                         .values(values).returning(A.party_id)).scalar_one_or_none()
         if changed is None:
             raise LookupError(f"no account for {account.party}: open it first")
         saved = []
         for entry in entries:
-            new_id = self._session.execute(
+            new_id = self._execute(
                 insert(ENTRIES).values(_entry_values(entry)).returning(E.id)).scalar_one()
             saved.append(replace(entry, id=new_id))
         return saved
@@ -86,11 +92,11 @@ class SqlAccountLedger:
                 limit: int = 50) -> Sequence[AccountEntry]:
         statement = (select(ENTRIES).where(E.party_id == party, E.id > after_id)
                      .order_by(E.id).limit(max(1, min(limit, MAX_PAGE))))
-        return [_entry(row) for row in self._session.execute(statement)]
+        return [_entry(row) for row in self._execute(statement)]
 
     def secured_for(self, mrn: str) -> Sequence[AccountEntry]:
         statement = select(ENTRIES).where(E.mrn == mrn).order_by(E.id)
-        return [_entry(row) for row in self._session.execute(statement)]
+        return [_entry(row) for row in self._execute(statement)]
 
 
 def _entry_values(entry: AccountEntry) -> dict[str, Any]:

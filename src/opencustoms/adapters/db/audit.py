@@ -1,10 +1,14 @@
 """The hash-chained audit log on SQL (DESIGN.md C8).
 
-Appending reads the chain's tail and writes each record with the SHA-256 of the previous entry
-and of its own canonical JSON. Appenders are serialised so the chain never forks: on SQLite the
-writer's ``BEGIN IMMEDIATE`` already holds the database's write lock; on PostgreSQL a
-transaction-scoped advisory lock is taken first. The unique ``prev_hash`` is the last line of
-defence: a second entry after the same tail could never commit.
+A use case appends records as it goes; they are checked at once (anything canonical JSON
+refuses raises there) and written when its unit of work commits (:meth:`SqlAuditLog.flush`):
+one read of the chain's tail and one insert per transaction, however many appends it made, each
+record with the SHA-256 of the previous entry and of its own canonical JSON. Writers are
+serialised so the chain never forks: on SQLite the writer's ``BEGIN IMMEDIATE`` already holds
+the database's write lock; on PostgreSQL a transaction-scoped advisory lock is taken at the
+flush, just before the commit, so it is held only for the end of the transaction. The unique
+``prev_hash`` is the last line of defence: a second entry after the same tail could never
+commit.
 
 Reading: :meth:`SqlAuditLog.entries` lists entries for the API; :func:`verify_chain` walks the
 whole chain in one streamed query (bounded memory, one consistent snapshot) and reports the
@@ -23,7 +27,7 @@ from sqlalchemy.sql import Executable
 
 from opencustoms.adapters.db.clearance_tables import AuditEntryRow
 from opencustoms.adapters.db.tables import table_of
-from opencustoms.domain.audit import GENESIS, AuditRecord, entry_hash
+from opencustoms.domain.audit import GENESIS, AuditRecord, entry_hash, require_canonical
 from opencustoms.services.ports import AuditEntry
 
 AUDIT = table_of(AuditEntryRow)
@@ -44,30 +48,31 @@ class SqlAuditLog:
 
     def __init__(self, session: Session) -> None:
         self._session = session
-        self._tail: tuple[object, int, str] | None = None
-        """(transaction, seq, hash) of the last entry this transaction appended: once a
-        transaction holds the appenders' lock the tail cannot move, so a second append (a
-        lodgement appends for the account and for the declaration) skips the lock and the
-        read."""
+        self._pending: list[AuditRecord] = []
 
     def _execute(self, statement: Executable, parameters: Any = None) -> Result[Any]:
         return self._session.connection().execute(statement, parameters)
 
     def append(self, records: Sequence[AuditRecord]) -> None:
-        if not records:
+        """Check ``records`` now and keep them for :meth:`flush`, in order."""
+        for record in records:
+            require_canonical(record.data)
+        self._pending.extend(records)
+
+    def flush(self) -> None:
+        """Chain and insert the pending records (the unit of work calls it before committing,
+        and before reading the log)."""
+        if not self._pending:
             return
+        records, self._pending = self._pending, []
         connection = self._session.connection()
-        transaction = self._session.get_transaction()
-        if self._tail is not None and self._tail[0] is transaction:
-            seq, prev = self._tail[1], self._tail[2]
-        else:
-            if connection.dialect.name == "postgresql":
-                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                                   {"key": AUDIT_LOCK_KEY})
-            tail = self._execute(_TAIL).one_or_none()
-            seq, prev = (0, GENESIS) if tail is None else (tail.seq, tail.hash)
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                               {"key": AUDIT_LOCK_KEY})
+        tail = self._execute(_TAIL).one_or_none()
+        seq, prev = (0, GENESIS) if tail is None else (tail.seq, tail.hash)
         rows = []
-        for record in records:  # hashing refuses what could not be verified, before any write
+        for record in records:
             seq += 1
             digest = entry_hash(seq, record, prev)
             rows.append({"seq": seq, "at": record.at, "actor": record.actor,
@@ -76,10 +81,14 @@ class SqlAuditLog:
                          "prev_hash": prev, "hash": digest})
             prev = digest
         self._execute(_INSERT, rows)
-        self._tail = (transaction, seq, prev)
+
+    def discard(self) -> None:
+        """Forget pending records (the transaction is rolled back)."""
+        self._pending = []
 
     def entries(self, *, kind: str | None = None, subject: str | None = None,
                 after_seq: int | None = None, limit: int = 100) -> Sequence[AuditEntry]:
+        self.flush()
         return entries(self._session.connection(), kind=kind, subject=subject,
                        after_seq=after_seq, limit=limit)
 

@@ -86,7 +86,8 @@ class SqlUnitOfWork:
         self.quotas = SqlQuotaLedger(session)
         self.risk_profiles = SqlRiskProfileRepository(session)
         self.reference = SqlReferenceRepository(session)
-        self.audit = SqlAuditLog(session)
+        self._audit = SqlAuditLog(session)
+        self.audit = self._audit
         self.outbox = SqlOutbox(session)
         self.notifications, self.webhooks, self.deliveries = (
             SqlNotificationStore(session), SqlWebhookStore(session), SqlDeliveryQueue(session))
@@ -105,9 +106,11 @@ class SqlUnitOfWork:
             session.close()
 
     def commit(self) -> None:
+        self._audit.flush()
         self.session.commit()
 
     def rollback(self) -> None:
+        self._audit.discard()
         self.session.rollback()
 
 
