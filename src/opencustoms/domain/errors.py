@@ -21,9 +21,17 @@ class Problem:
 
 
 def pointer(*parts: str | int) -> str:
-    """Build a JSON Pointer (RFC 6901) from path parts, escaping ``~`` and ``/``."""
-    escaped = (str(p).replace("~", "~0").replace("/", "~1") for p in parts)
-    return "".join("/" + p for p in escaped)
+    """Build a JSON Pointer (RFC 6901) from path parts, escaping ``~`` and ``/``.
+
+    Every rule and tariff problem builds pointers, so the common case (no character to
+    escape) skips the replacements."""
+    text = ""
+    for part in parts:
+        token = part if type(part) is str else str(part)
+        if "~" in token or "/" in token:
+            token = token.replace("~", "~0").replace("/", "~1")
+        text += "/" + token
+    return text
 
 
 class DomainError(Exception):

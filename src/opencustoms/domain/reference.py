@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import TypeVar
+from typing import TypeVar, cast
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,36 +98,82 @@ class Jurisdiction:
     currency: str
 
 
+MEMO_LIMIT = 8192
+"""Most dated look-ups a :class:`ReferenceData` remembers before it starts afresh: declarations
+use a handful of codes on today's date, but estimates may ask for any date."""
+
+_COMMODITY, _OFFICE, _RATE = "\x00commodity", "\x00office", "\x00exchange_rate"
+"""Memo keys of the non-code-list look-ups (no code list has such a name)."""
+
+
 @dataclass(slots=True)
 class ReferenceData:
-    """All reference data of one jurisdiction, indexed for lookups by code and date."""
+    """All reference data of one jurisdiction, indexed for lookups by code and date.
+
+    Dated look-ups are remembered: every declaration asks for the same codes on the same date
+    many times (each rule, then the tariff), and exchange rates are a scan over every period.
+    The memo is forgotten whenever data is added or a table is replaced; the tables' lists
+    themselves must not be changed in place once built (the data is read-only)."""
 
     jurisdiction: Jurisdiction
     code_lists: dict[str, dict[str, list[CodeListEntry]]] = field(default_factory=dict)
     nomenclature: dict[str, list[Commodity]] = field(default_factory=dict)
     offices: dict[str, list[Office]] = field(default_factory=dict)
     exchange_rates: dict[str, list[ExchangeRate]] = field(default_factory=dict)
+    _memo: dict[tuple[str, str, date], object] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        object.__setattr__(self, name, value)
+        if name in _TABLES:
+            self._forget()
+
+    def _forget(self) -> None:
+        try:
+            memo = self._memo
+        except AttributeError:  # while __init__ sets the tables, before the memo exists
+            return
+        memo.clear()
+
+    def _remember(self, key: tuple[str, str, date], found: object) -> None:
+        if len(self._memo) >= MEMO_LIMIT:
+            self._memo.clear()
+        self._memo[key] = found
+
+    def _dated(self, kind: str, code: str, on: date,
+               table: Mapping[str, list[_Dated]]) -> _Dated | None:
+        """The version of ``code`` in ``table`` valid on ``on``, remembered under ``kind``."""
+        key = (kind, code, on)
+        found = self._memo.get(key, _UNKNOWN)
+        if found is _UNKNOWN:
+            found = _valid(table.get(code, ()), on)
+            self._remember(key, found)
+        return cast("_Dated | None", found)
 
     def add_entries(self, list_name: str, entries: Iterable[CodeListEntry]) -> None:
+        self._forget()
         target = self.code_lists.setdefault(list_name, {})
         for entry in entries:
             target.setdefault(entry.code, []).append(entry)
 
     def add_commodities(self, commodities: Iterable[Commodity]) -> None:
+        self._forget()
         for commodity in commodities:
             self.nomenclature.setdefault(commodity.code, []).append(commodity)
 
     def add_offices(self, offices: Iterable[Office]) -> None:
+        self._forget()
         for office in offices:
             self.offices.setdefault(office.code, []).append(office)
 
     def add_exchange_rates(self, rates: Iterable[ExchangeRate]) -> None:
+        self._forget()
         for rate in rates:
             self.exchange_rates.setdefault(rate.currency, []).append(rate)
 
     def entry(self, list_name: str, code: str, on: date) -> CodeListEntry | None:
         """The entry of ``code`` in ``list_name`` valid on ``on``, if any."""
-        return _valid(self.code_lists.get(list_name, {}).get(code, ()), on)
+        return self._dated(list_name, code, on, self.code_lists.get(list_name, _NO_TABLE))
 
     def has_code(self, list_name: str, code: str, on: date) -> bool:
         return self.entry(list_name, code, on) is not None
@@ -137,16 +183,16 @@ class ReferenceData:
 
     def commodity(self, code: str, on: date) -> Commodity | None:
         """The nomenclature node ``code`` valid on ``on``, if any."""
-        return _valid(self.nomenclature.get(code, ()), on)
+        return self._dated(_COMMODITY, code, on, self.nomenclature)
 
     def office(self, code: str, on: date) -> Office | None:
-        return _valid(self.offices.get(code, ()), on)
+        return self._dated(_OFFICE, code, on, self.offices)
 
     def exchange_rate(self, currency: str, on: date) -> ExchangeRate | None:
         """Rate valid on ``on``; the jurisdiction's own currency is always 1."""
         if currency == self.jurisdiction.currency:
             return ExchangeRate(currency, Decimal(1), Validity())
-        return _valid(self.exchange_rates.get(currency, ()), on)
+        return self._dated(_RATE, currency, on, self.exchange_rates)
 
     def minor_unit(self, currency: str) -> int:
         """ISO 4217 minor unit (decimal places) of ``currency``; 2 when the pack does not say."""
@@ -156,11 +202,20 @@ class ReferenceData:
         return 2
 
 
+_TABLES = frozenset({"code_lists", "nomenclature", "offices", "exchange_rates"})
+"""Fields whose replacement makes the memo of a :class:`ReferenceData` stale."""
+
+_NO_TABLE: Mapping[str, list[CodeListEntry]] = {}
+_UNKNOWN = object()
+"""Memo marker of a look-up not made yet (None is a remembered answer: not found)."""
+
+
 _Dated = TypeVar("_Dated", CodeListEntry, Commodity, Office, ExchangeRate)
 
 
 def _valid(candidates: Iterable[_Dated], on: date) -> _Dated | None:
     for candidate in candidates:
-        if candidate.validity.contains(on):
+        validity = candidate.validity
+        if validity.start <= on and (validity.end is None or on <= validity.end):
             return candidate
     return None

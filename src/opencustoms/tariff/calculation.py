@@ -55,19 +55,19 @@ def _no_balance(_order_number: str) -> Decimal | None:
 def _commodity(index: int, item: GoodsItem, reference: ReferenceData,
                on: date) -> Commodity | Problem:
     """The declared commodity, or the problem that makes it unusable (TX601-TX603)."""
-    where = tx.item_pointer(index, "commodity_code")
     code = item.commodity_code
     commodity = reference.commodity(code, on)
+    if commodity is not None and commodity.declarable:
+        return commodity
+    where = tx.item_pointer(index, "commodity_code")
     if commodity is None and code in reference.nomenclature:
         return tx.problem(tx.COMMODITY_NOT_VALID, where,
                           f"commodity code {code} is not valid on {on.isoformat()}")
     if commodity is None:
         return tx.problem(tx.UNKNOWN_COMMODITY, where,
                           f"commodity code {code} is not in the goods nomenclature")
-    if not commodity.declarable:
-        return tx.problem(tx.COMMODITY_NOT_DECLARABLE, where,
-                          f"commodity code {code} is not declarable: declare a code below it")
-    return commodity
+    return tx.problem(tx.COMMODITY_NOT_DECLARABLE, where,
+                      f"commodity code {code} is not declarable: declare a code below it")
 
 
 class _Calculation:

@@ -37,6 +37,7 @@ from opencustoms.tariff.expressions import (
     format_amount,
     show,
 )
+from opencustoms.tariff.memo import RecordMemo
 from opencustoms.tariff.model import (
     BLOCKING_ACTIONS,
     ConditionAction,
@@ -156,6 +157,8 @@ def evaluate_conditions(measure: Measure, facts: ConditionFacts) -> Outcome:
 
     Raises :class:`~opencustoms.tariff.expressions.MissingQuantity` or ``MissingRate`` when
     a threshold needs a quantity or a rate that is not available."""
+    if not measure.conditions:  # most measures: the duty as it stands, the same every time
+        return _unconditional(measure)
     applies, blocking = True, None
     components = measure.components
     replaced = False
@@ -172,3 +175,8 @@ def evaluate_conditions(measure: Measure, facts: ConditionFacts) -> Outcome:
         elif met.components and not replaced:
             components, replaced = met.components, True
     return Outcome(applies, blocking, components, tuple(reasons), tuple(documents))
+
+
+_unconditional: RecordMemo[Measure, Outcome] = RecordMemo(
+    lambda measure: Outcome(True, None, measure.components, ()))
+"""The outcome of a measure without conditions (frozen, so one per measure is shared)."""

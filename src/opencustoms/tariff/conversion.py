@@ -31,6 +31,7 @@ class MonetaryConverter:
     on: date
     tariff: Tariff | None = None
     _cache: dict[str, tuple[Decimal, bool] | None] = field(default_factory=dict)
+    _described: dict[str, str] = field(default_factory=dict)
 
     @property
     def national(self) -> str:
@@ -49,7 +50,14 @@ class MonetaryConverter:
         return amount * rate if multiply else amount / rate
 
     def describe(self, currency: str) -> str:
-        """The rate used for ``currency``, as an officer would check it."""
+        """The rate used for ``currency``, as an officer would check it (once per currency:
+        every goods item's valuation note quotes it)."""
+        described = self._described.get(currency)
+        if described is None:
+            described = self._described[currency] = self._describe(currency)
+        return described
+
+    def _describe(self, currency: str) -> str:
         if currency == self.national or self.to_national(Decimal(1), currency) is None:
             return ""
         rate, multiply = self._cache[currency] or (Decimal(1), True)

@@ -21,9 +21,10 @@ components (EA, ADSZ, ADFM: Meursing code) are not evaluated: :class:`Unsupporte
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from opencustoms.tariff.memo import RecordMemo
 from opencustoms.tariff.model import DutyComponent
 from opencustoms.tariff.units import unit_label
 
@@ -90,20 +91,46 @@ class Evaluation:
     working: str
 
 
-@dataclass(slots=True)
 class _Group:
-    operator: str
-    total: Decimal = Decimal(0)
-    base: tuple[Decimal, str] | None = None
-    working: list[str] = field(default_factory=list)
+    """The terms of the main expression, or of one MIN or MAX, as they are added up (a plain
+    class: one or more per tax line, a dataclass would cost more to create than it saves)."""
+
+    __slots__ = ("base", "operator", "total", "working")
+
+    def __init__(self, operator: str) -> None:
+        self.operator = operator
+        self.total = Decimal(0)
+        self.base: tuple[Decimal, str] | None = None
+        self.working: list[str] = []
+
+
+_SHORT = 24
+"""Longest plain text (sign and point included) formatted from the text alone: up to 24 digits
+fit the 28 of the decimal context even with two decimals added, so normalising or quantizing
+would be exact and the text gives the same result. Longer figures take the Decimal route."""
+
+_FOUR_PLACES = Decimal("0.0001")
+_ZERO = Decimal(0)
+
+
+def _from_text(whole: str, fraction: str) -> str:
+    """``format_amount`` of a finite figure written plainly as ``whole.fraction``."""
+    if len(fraction) == 2:
+        return f"{whole}.{fraction}"
+    fraction = fraction.rstrip("0")
+    return f"{whole}.{fraction:0<2}"
 
 
 def format_amount(amount: Decimal) -> str:
     """A rate amount as the tariff writes it: at least two decimals (``10.20``, ``0.125``)."""
     if not amount.is_finite():
         return str(amount)
+    text = f"{amount:f}"
+    if len(text) <= _SHORT:  # every explanation formats figures: spare the Decimal work
+        whole, _, fraction = text.partition(".")
+        return _from_text(whole, fraction)
     if amount.as_tuple().exponent == -2:
-        return f"{amount:f}"
+        return text
     exponent = amount.normalize().as_tuple().exponent
     if isinstance(exponent, int) and exponent >= -2:
         return f"{amount.quantize(Decimal('0.01')):f}"
@@ -112,10 +139,17 @@ def format_amount(amount: Decimal) -> str:
 
 def show(amount: Decimal, places: int = 4) -> str:
     """A working figure for an explanation: at most ``places`` decimals, at least two."""
-    exponent = amount.as_tuple().exponent
-    if isinstance(exponent, int) and exponent >= -places:
-        return format_amount(amount)
-    return format_amount(amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+    if amount.is_finite():
+        text = f"{amount:f}"
+        whole, _, fraction = text.partition(".")
+        if len(fraction) <= places:
+            return _from_text(whole, fraction) if len(text) <= _SHORT else format_amount(amount)
+    else:
+        exponent = amount.as_tuple().exponent
+        if isinstance(exponent, int) and exponent >= -places:
+            return format_amount(amount)
+    quantum = _FOUR_PLACES if places == 4 else Decimal(1).scaleb(-places)
+    return format_amount(amount.quantize(quantum, rounding=ROUND_HALF_UP))
 
 
 def _term_text(c: DutyComponent) -> str:
@@ -146,6 +180,12 @@ def _operator(c: DutyComponent, first: bool) -> str:
 def format_expression(components: Sequence[DutyComponent]) -> str:
     """The duty expression as written in the tariff, e.g. ``10.20 % + 93.10 EUR / 100 kg`` or
     ``16.50 % / Retail Price + 244.78 GBP / 1000 p/st MIN 320.90 GBP / 1000 p/st``."""
+    if isinstance(components, tuple):  # a measure's own components: immutable, remembered
+        return _remembered_expression(components)
+    return _format_expression(components)
+
+
+def _format_expression(components: Sequence[DutyComponent]) -> str:
     parts: list[str] = []
     for i, c in enumerate(components):
         if c.expression == NOTHING:
@@ -153,6 +193,10 @@ def format_expression(components: Sequence[DutyComponent]) -> str:
         operator = _operator(c, i == 0)
         parts.append(f"{operator} {_term_text(c)}" if operator else _term_text(c))
     return " ".join(parts)
+
+
+_remembered_expression: RecordMemo[tuple[DutyComponent, ...], str] = RecordMemo(
+    _format_expression)
 
 
 def _term(c: DutyComponent, context: ExpressionContext) -> tuple[Decimal, Decimal, str, str]:
@@ -213,18 +257,19 @@ def evaluate(components: Sequence[DutyComponent], context: ExpressionContext) ->
     groups = _groups(components, context)
     main = groups[0]
     result, decided = main.total, main
-    for group in (g for g in groups[1:] if g.operator == "MIN"):
-        if group.total > result:
-            result, decided = group.total, group
-    for group in (g for g in groups[1:] if g.operator == "MAX"):
-        if group.total < result:
-            result, decided = group.total, group
     working = " ".join(main.working) or "no duty"
-    if len(groups) > 1:
+    if len(groups) > 1:  # a MIN or MAX: floors first, then ceilings
+        for group in (g for g in groups[1:] if g.operator == "MIN"):
+            if group.total > result:
+                result, decided = group.total, group
+        for group in (g for g in groups[1:] if g.operator == "MAX"):
+            if group.total < result:
+                result, decided = group.total, group
         working += f" = {show(main.total)}"
-    for group in groups[1:]:
-        applied = " (applied)" if group is decided else ""
-        working += f"; {group.operator} {' '.join(group.working)} = {show(group.total)}{applied}"
-    result = max(result, Decimal(0))
+        for group in groups[1:]:
+            applied = " (applied)" if group is decided else ""
+            working += (f"; {group.operator} {' '.join(group.working)} = {show(group.total)}"
+                        f"{applied}")
+    result = max(result, _ZERO)
     base, unit = decided.base or (context.value, context.currency)
     return Evaluation(result, base, unit, f"{working} → {show(result)} {context.currency}")

@@ -50,6 +50,8 @@ class ItemWork:
     notes: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     quota_draw: QuotaDraw | None = None
+    _facts: ConditionFacts | None = field(default=None, init=False, repr=False)
+    _context: ExpressionContext | None = field(default=None, init=False, repr=False)
 
     @property
     def documents(self) -> frozenset[str]:
@@ -61,13 +63,24 @@ class ItemWork:
         return self.quantities.get(unit, qualifier)
 
     def context(self, value: Decimal | None = None) -> ExpressionContext:
-        return ExpressionContext(self.value if value is None else value, self.currency,
-                                 self.quantity, self.converter.to_national)
+        """The context of an expression on ``value``, by default the customs value (made once:
+        every duty of the item is evaluated against it)."""
+        if value is not None:
+            return ExpressionContext(value, self.currency, self.quantity,
+                                     self.converter.to_national)
+        if self._context is None:
+            self._context = ExpressionContext(self.value, self.currency, self.quantity,
+                                              self.converter.to_national)
+        return self._context
 
     def facts(self) -> ConditionFacts:
-        return ConditionFacts(self.documents, self.value, self.currency, self.quantity,
-                              self.converter.to_national, self.quantities.supplementary_quantity,
-                              self.quantities.supplementary_unit)
+        """The facts every measure's conditions are checked against, made once per item."""
+        if self._facts is None:
+            self._facts = ConditionFacts(
+                self.documents, self.value, self.currency, self.quantity,
+                self.converter.to_national, self.quantities.supplementary_quantity,
+                self.quantities.supplementary_unit)
+        return self._facts
 
     def outcome(self, measure: Measure) -> Outcome | None:
         """The measure's conditions for this item; None (and a problem) if they cannot be

@@ -23,6 +23,7 @@ from datetime import date
 
 from opencustoms.domain.declaration import DeclarationType
 from opencustoms.domain.reference import ReferenceData
+from opencustoms.tariff.memo import RecordMemo
 from opencustoms.tariff.model import ERGA_OMNES, Measure, MeasureKind, Tariff
 
 K = MeasureKind
@@ -114,6 +115,13 @@ def bears_duty(measure: Measure) -> bool:
 
 def describe(measure: Measure) -> str:
     """``Third country duty 103 (measure 2001, ERGA OMNES)``."""
+    return _remembered_description(measure)
+
+
+def _describe(measure: Measure) -> str:
     area = measure.area.description or measure.area.id
     extra = f", additional code {measure.additional_code}" if measure.additional_code else ""
     return f"{measure.type.description} {measure.type.id} (measure {measure.sid}, {area}{extra})"
+
+
+_remembered_description: RecordMemo[Measure, str] = RecordMemo(_describe)

@@ -59,6 +59,17 @@ class Rule:
 
 REGISTRY: dict[str, Rule] = {}
 
+_ORDERED: list[tuple[Rule, ...]] = []
+"""The registry ordered by code, computed once after the last registration (every
+declaration runs the whole catalogue; sorting it each time is wasted work)."""
+
+
+def ordered_rules() -> tuple[Rule, ...]:
+    """Every registered rule, ordered by code."""
+    if not _ORDERED:
+        _ORDERED.append(tuple(REGISTRY[code] for code in sorted(REGISTRY)))
+    return _ORDERED[0]
+
 
 def rule(code: str, family: RuleFamily) -> Callable[[Check], Check]:
     """Register ``check`` under ``code``. The docstring's first line becomes the message."""
@@ -70,6 +81,7 @@ def rule(code: str, family: RuleFamily) -> Callable[[Check], Check]:
         if not doc:
             raise ValueError(f"rule {code} needs a docstring: it is the rule's message")
         REGISTRY[code] = Rule(code, family, check.__name__, doc[0], check)
+        _ORDERED.clear()
         return check
 
     return register

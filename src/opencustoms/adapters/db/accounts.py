@@ -14,12 +14,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Result, Row, insert, select, update
+from sqlalchemy import Result, Row, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
 from opencustoms.adapters.db.clearance_tables import AccountEntryRow, AccountRow
+from opencustoms.adapters.db.prepared import Prepared, connection_of
 from opencustoms.adapters.db.tables import table_of
 from opencustoms.domain.accounts import Account, AccountEntry, EntryKind
 from opencustoms.domain.parties import PartyId
@@ -29,6 +30,19 @@ ENTRIES = table_of(AccountEntryRow)
 A = ACCOUNTS.c
 E = ENTRIES.c
 MAX_PAGE = 1000
+
+_ACCOUNT_COLUMNS = (A.party_id, A.currency, A.balance, A.guarantee_reference, A.guarantee_used,
+                    A.updated_at)
+_GET = select(*_ACCOUNT_COLUMNS).where(A.party_id == bindparam("key_party"))
+_READ, _READ_LOCKED = Prepared(_GET), Prepared(_GET.with_for_update())
+_ENTRY_KEYS = ("party_id", "at", "kind", "amount", "currency", "balance_after",
+               "guarantee_used_after", "mrn", "reference", "actor")
+_INSERT_ENTRY = Prepared(insert(ENTRIES).returning(E.id), _ENTRY_KEYS)
+_UPDATE = update(ACCOUNTS).where(A.party_id == bindparam("key_party")).returning(A.party_id)
+_SAVE: dict[tuple[str, ...], Prepared] = {
+    keys: Prepared(_UPDATE, keys)
+    for keys in (("balance", "guarantee_reference", "guarantee_used"),
+                 ("balance", "guarantee_reference", "guarantee_used", "updated_at"))}
 
 
 class SqlAccountLedger:
@@ -40,17 +54,15 @@ class SqlAccountLedger:
     def _execute(self, statement: Executable) -> Result[Any]:
         """A Core statement on the session's connection (same transaction, without the ORM's
         per-statement bookkeeping: securing duties is on the lodgement's hot path)."""
-        return self._session.connection().execute(statement)
+        return connection_of(self._session).execute(statement)
 
     def get(self, party: PartyId, *, lock: bool = False) -> Account | None:
-        statement = select(ACCOUNTS).where(A.party_id == party)
-        if lock:
-            statement = statement.with_for_update()
-        row = self._execute(statement).first()
+        statement = _READ_LOCKED if lock else _READ
+        row = statement.first(connection_of(self._session), {"key_party": party})
         if row is None:
             return None
-        return Account(PartyId(row.party_id), row.currency, row.balance,
-                       row.guarantee_reference, row.guarantee_used, row.updated_at)
+        party_id, currency, balance, reference, used, updated_at = row
+        return Account(PartyId(party_id), currency, balance, reference, used, updated_at)
 
     def open(self, account: Account) -> bool:
         """Insert ``account`` unless the party has one: two transactions opening the same
@@ -60,7 +72,7 @@ class SqlAccountLedger:
         values = {"party_id": account.party, "currency": account.currency,
                   "balance": account.balance, "guarantee_reference": account.guarantee_reference,
                   "guarantee_used": account.guarantee_used, "updated_at": account.updated_at}
-        dialect = self._session.connection().dialect.name
+        dialect = connection_of(self._session).dialect.name
         statement: Any
         if dialect == "postgresql":
             statement = postgresql.insert(ACCOUNTS).values(values).on_conflict_do_nothing()
@@ -77,16 +89,12 @@ class SqlAccountLedger:
                                   "guarantee_used": account.guarantee_used}
         if account.updated_at is not None:
             values["updated_at"] = account.updated_at
-        changed = self._execute(update(ACCOUNTS).where(A.party_id == account.party)
-                                        .values(values).returning(A.party_id)).scalar_one_or_none()
+        connection = connection_of(self._session)
+        changed = _SAVE[tuple(values)].scalar(connection, {**values, "key_party": account.party})
         if changed is None:
             raise LookupError(f"no account for {account.party}: open it first")
-        saved = []
-        for entry in entries:
-            new_id = self._execute(
-                insert(ENTRIES).values(_entry_values(entry)).returning(E.id)).scalar_one()
-            saved.append(replace(entry, id=new_id))
-        return saved
+        return [replace(entry, id=_INSERT_ENTRY.scalar(connection, _entry_values(entry)))
+                for entry in entries]
 
     def entries(self, party: PartyId, *, after_id: int = 0,
                 limit: int = 50) -> Sequence[AccountEntry]:

@@ -21,11 +21,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy import Connection, Result, Row, insert, select, text
+from sqlalchemy import Connection, Row, insert, select, text
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Executable
 
 from opencustoms.adapters.db.clearance_tables import AuditEntryRow
+from opencustoms.adapters.db.prepared import Prepared, connection_of
 from opencustoms.adapters.db.tables import table_of
 from opencustoms.domain.audit import GENESIS, AuditRecord, entry_hash, require_canonical
 from opencustoms.services.ports import AuditEntry
@@ -36,8 +36,9 @@ A = AUDIT.c
 AUDIT_LOCK_KEY: Final = 0x0C_A0D17
 """PostgreSQL advisory lock key that serialises audit appenders."""
 
-_TAIL = select(A.seq, A.hash).order_by(A.seq.desc()).limit(1)
-_INSERT = insert(AUDIT)
+_TAIL = Prepared(select(A.seq, A.hash).order_by(A.seq.desc()).limit(1))
+_INSERT = Prepared(insert(AUDIT), (
+    "seq", "at", "actor", "kind", "subject", "event", "data", "prev_hash", "hash"))
 _CHAIN = select(AUDIT).order_by(A.seq)
 MAX_PAGE: Final = 5000
 VERIFY_BATCH: Final = 2000
@@ -49,9 +50,6 @@ class SqlAuditLog:
     def __init__(self, session: Session) -> None:
         self._session = session
         self._pending: list[AuditRecord] = []
-
-    def _execute(self, statement: Executable, parameters: Any = None) -> Result[Any]:
-        return self._session.connection().execute(statement, parameters)
 
     def append(self, records: Sequence[AuditRecord]) -> None:
         """Check ``records`` now and keep them for :meth:`flush`, in order."""
@@ -65,12 +63,12 @@ class SqlAuditLog:
         if not self._pending:
             return
         records, self._pending = self._pending, []
-        connection = self._session.connection()
+        connection = connection_of(self._session)
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
                                {"key": AUDIT_LOCK_KEY})
-        tail = self._execute(_TAIL).one_or_none()
-        seq, prev = (0, GENESIS) if tail is None else (tail.seq, tail.hash)
+        tail = _TAIL.first(connection)
+        seq, prev = (0, GENESIS) if tail is None else (tail[0], tail[1])
         rows = []
         for record in records:
             seq += 1
@@ -80,7 +78,7 @@ class SqlAuditLog:
                          "event": record.event, "data": record.data,
                          "prev_hash": prev, "hash": digest})
             prev = digest
-        self._execute(_INSERT, rows)
+        _INSERT.execute_many(connection, rows)
 
     def discard(self) -> None:
         """Forget pending records (the transaction is rolled back)."""
@@ -89,7 +87,7 @@ class SqlAuditLog:
     def entries(self, *, kind: str | None = None, subject: str | None = None,
                 after_seq: int | None = None, limit: int = 100) -> Sequence[AuditEntry]:
         self.flush()
-        return entries(self._session.connection(), kind=kind, subject=subject,
+        return entries(connection_of(self._session), kind=kind, subject=subject,
                        after_seq=after_seq, limit=limit)
 
 

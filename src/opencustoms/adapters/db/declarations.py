@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Executable
 
+from opencustoms.adapters.db.prepared import Prepared, connection_of
 from opencustoms.adapters.db.tables import (
     UQ_DECLARATION_LRN,
     DeclarationHistoryRow,
@@ -61,12 +62,22 @@ HISTORY = table_of(DeclarationHistoryRow)
 TAX_LINES = table_of(DeclarationTaxLineRow)
 D = DECLARATIONS.c
 
-_INSERT_DECLARATION = insert(DECLARATIONS).returning(D.id)
-_INSERT_ITEMS = insert(ITEMS)
-_INSERT_PARTIES = insert(PARTIES)
-_INSERT_VERSION = insert(VERSIONS)
-_INSERT_HISTORY = insert(HISTORY)
-_INSERT_TAX_LINES = insert(TAX_LINES)
+_CLEARANCE_KEYS = ("amount_secured", "extra_duty", "secured_by", "claimed_by", "claimed_at",
+                   "control_started_at", "control_ended_at", "released_at", "decided_at",
+                   "release_note")
+_INSERT_DECLARATION = Prepared(insert(DECLARATIONS).returning(D.id), (
+    "mrn", "lrn", "declarant", "type", "additional_type", "status", "version",
+    "office_of_declaration", "received_at", "accepted_at", "updated_at", "payload_sha256",
+    "content_sha256", "document", "assessment", "channel", "risk", *_CLEARANCE_KEYS))
+_INSERT_ITEMS = Prepared(insert(ITEMS), ("declaration_id", "sequence", "commodity_code"))
+_INSERT_PARTIES = Prepared(insert(PARTIES), ("declaration_id", "party_id"))
+_INSERT_VERSION = Prepared(insert(VERSIONS), (
+    "declaration_id", "version", "created_at", "payload_sha256", "document"))
+_INSERT_HISTORY = Prepared(insert(HISTORY), (
+    "declaration_id", "sequence", "event", "version", "status", "actor", "at", "detail"))
+_INSERT_TAX_LINES = Prepared(insert(TAX_LINES), (
+    "declaration_id", "line", "item", "tax_type", "base", "base_unit", "rate", "amount",
+    "measure", "measure_type"))
 _BY_MRN = select(DECLARATIONS).where(D.mrn == bindparam("mrn"))
 _BY_LRN = select(DECLARATIONS).where(D.declarant == bindparam("declarant"),
                                      D.lrn == bindparam("lrn"))
@@ -87,7 +98,7 @@ class SqlDeclarationRepository:
     def _execute(self, statement: Executable, parameters: Any = None) -> Result[Any]:
         """Run a Core statement on the session's connection (same transaction), without the
         ORM session's per-statement bookkeeping: lodgement runs six of them."""
-        return self._session.connection().execute(statement, parameters)
+        return connection_of(self._session).execute(statement, parameters)
 
     # --- writes ---------------------------------------------------------------------------
 
@@ -114,7 +125,7 @@ class SqlDeclarationRepository:
             **_clearance_values(declaration),
         }
         try:
-            declaration_id = self._execute(_INSERT_DECLARATION, row).scalar_one()
+            declaration_id = _INSERT_DECLARATION.scalar(connection_of(self._session), row)
         except IntegrityError as error:
             duplicate = _duplicate(error, declaration)
             if duplicate is None:
@@ -164,11 +175,11 @@ class SqlDeclarationRepository:
     def _write_lookup_rows(self, declaration_id: int, content: DeclarationContent) -> None:
         items = [{"declaration_id": declaration_id, "sequence": item.sequence,
                   "commodity_code": item.commodity_code} for item in content.items]
-        if items:
-            self._execute(_INSERT_ITEMS, items)
+        connection = connection_of(self._session)
+        _INSERT_ITEMS.execute_many(connection, items)
         parties = [{"declaration_id": declaration_id, "party_id": party}
                    for party in sorted(content.party_ids())]
-        self._execute(_INSERT_PARTIES, parties)
+        _INSERT_PARTIES.execute_many(connection, parties)
 
     def _write_tax_lines(self, declaration_id: int, declaration: Declaration) -> None:
         if declaration.assessment is None:
@@ -178,15 +189,14 @@ class SqlDeclarationRepository:
                  "rate": line.rate, "amount": line.amount, "measure": line.measure,
                  "measure_type": line.measure_type}
                 for number, line in enumerate(declaration.assessment.lines, start=1)]
-        if rows:
-            self._execute(_INSERT_TAX_LINES, rows)
+        _INSERT_TAX_LINES.execute_many(connection_of(self._session), rows)
 
     def _write_version(self, declaration_id: int, declaration: Declaration, at: datetime,
                        document: dict[str, Any]) -> None:
-        self._execute(_INSERT_VERSION, {
+        _INSERT_VERSION.execute_many(connection_of(self._session), [{
             "declaration_id": declaration_id, "version": declaration.version,
             "created_at": at, "payload_sha256": declaration.payload_sha256,
-            "document": document})
+            "document": document}])
 
     def _write_history(self, declaration_id: int, declaration: Declaration, *,
                        first_sequence: int) -> None:
@@ -196,8 +206,7 @@ class SqlDeclarationRepository:
              "actor": event.actor, "at": event.at, "detail": event.detail()}
             for offset, event in enumerate(declaration.events)
         ]
-        if rows:
-            self._execute(_INSERT_HISTORY, rows)
+        _INSERT_HISTORY.execute_many(connection_of(self._session), rows)
         declaration.stored()
 
     # --- reads ----------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from opencustoms.adapters.db.clearance_tables import (
     WebhookDeliveryRow,
     WebhookRow,
 )
+from opencustoms.adapters.db.prepared import Prepared, connection_of
 from opencustoms.adapters.db.tables import table_of
 from opencustoms.domain.notifications import Notification
 from opencustoms.domain.parties import PartyId
@@ -42,7 +43,8 @@ WEBHOOKS = table_of(WebhookRow)
 DELIVERIES = table_of(WebhookDeliveryRow)
 ATTEMPTS = table_of(DeliveryAttemptRow)
 N, W, D, A = NOTIFICATIONS.c, WEBHOOKS.c, DELIVERIES.c, ATTEMPTS.c
-_INSERT = insert(NOTIFICATIONS)
+_INSERT = Prepared(insert(NOTIFICATIONS), (
+    "party_id", "function_code", "mrn", "lrn", "created_at", "body", "acknowledged_at"))
 
 ENQUEUE_BATCH: Final = 1000
 """Notifications enqueued per webhook and pass; a longer backlog continues on the next pass."""
@@ -60,7 +62,7 @@ class SqlOutbox:
     def add(self, notifications: Sequence[Notification]) -> None:
         if not notifications:
             return
-        self._session.connection().execute(_INSERT, [
+        _INSERT.execute_many(connection_of(self._session), [
             {"party_id": n.party, "function_code": n.function.value, "mrn": n.mrn,
              "lrn": n.lrn, "created_at": n.at, "body": n.body, "acknowledged_at": None}
             for n in notifications])

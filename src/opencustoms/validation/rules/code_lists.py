@@ -25,29 +25,31 @@ from opencustoms.validation.rules._support import (
     traders,
 )
 
-Place = tuple[str, str | None]
-"""(pointer, code as declared) of one coded element."""
+Place = tuple[tuple[str | int, ...], str | None]
+"""(JSON Pointer parts, code as declared) of one coded element. The pointer is only built for
+a code that is reported: most declarations have none."""
 
 
 def _unknown_countries(context: RuleContext, places: Iterable[Place],
                        what: str) -> Iterator[Finding]:
     for where, code in places:
         if code is not None and not is_known_country(context.reference, code, context.on):
-            yield where, (f"{what} {code!r} is neither an ISO 3166-1 alpha-2 code nor a country "
-                          f"code of the jurisdiction")
+            yield pointer(*where), (f"{what} {code!r} is neither an ISO 3166-1 alpha-2 code nor "
+                                    f"a country code of the jurisdiction")
 
 
 def _not_in_list(context: RuleContext, list_name: str, places: Iterable[Place],
                  what: str) -> Iterator[Finding]:
     for where, code in places:
         if code is not None and not context.reference.has_code(list_name, code, context.on):
-            yield where, f"{what} {code!r} is not in the {list_name} code list on {context.on}"
+            yield pointer(*where), (f"{what} {code!r} is not in the {list_name} code list on "
+                                    f"{context.on}")
 
 
 @rule("CL101", RuleFamily.CODE_LIST)
 def trader_country_is_known(context: RuleContext) -> Iterator[Finding]:
     """Exporter, consignee and importer countries (DE 3/1, 3/9, 3/15) must be known codes."""
-    places = ((pointer(name, "country"), trader.country)
+    places = (((name, "country"), trader.country)
               for name, trader in traders(context.declaration))
     yield from _unknown_countries(context, places, "country")
 
@@ -55,21 +57,21 @@ def trader_country_is_known(context: RuleContext) -> Iterator[Finding]:
 @rule("CL102", RuleFamily.CODE_LIST)
 def country_of_dispatch_is_known(context: RuleContext) -> Iterator[Finding]:
     """Country of dispatch (DE 5/14) must be a known country code."""
-    places = [("/country_of_dispatch", context.declaration.country_of_dispatch)]
+    places = [(("country_of_dispatch",), context.declaration.country_of_dispatch)]
     yield from _unknown_countries(context, places, "country of dispatch")
 
 
 @rule("CL103", RuleFamily.CODE_LIST)
 def country_of_destination_is_known(context: RuleContext) -> Iterator[Finding]:
     """Country of destination (DE 5/8) must be a known country code."""
-    places = [("/country_of_destination", context.declaration.country_of_destination)]
+    places = [(("country_of_destination",), context.declaration.country_of_destination)]
     yield from _unknown_countries(context, places, "country of destination")
 
 
 @rule("CL104", RuleFamily.CODE_LIST)
 def country_of_origin_is_known(context: RuleContext) -> Iterator[Finding]:
     """Country of origin of a goods item (DE 5/15) must be a known country code."""
-    places = ((item_pointer(i, "country_of_origin"), item.country_of_origin)
+    places = ((("items", i, "country_of_origin"), item.country_of_origin)
               for i, item in items(context.declaration))
     yield from _unknown_countries(context, places, "country of origin")
 
@@ -123,7 +125,7 @@ def transport_nationality_is_known(context: RuleContext) -> Iterator[Finding]:
     """Nationality of the means of transport at the border (DE 7/15) must be a known code."""
     transport = context.declaration.transport
     if transport is not None:
-        places = [("/transport/nationality", transport.nationality)]
+        places = [(("transport", "nationality"), transport.nationality)]
         yield from _unknown_countries(context, places, "nationality")
 
 
@@ -154,7 +156,7 @@ def exchange_rate_exists(context: RuleContext) -> Iterator[Finding]:
 @rule("CL112", RuleFamily.CODE_LIST)
 def procedure_is_known(context: RuleContext) -> Iterator[Finding]:
     """Procedure code (DE 1/10) must be in the procedure code list."""
-    places = ((item_pointer(i, "procedure"), item.procedure)
+    places = ((("items", i, "procedure"), item.procedure)
               for i, item in items(context.declaration)
               if PROCEDURE_CODE.fullmatch(item.procedure))
     yield from _not_in_list(context, CodeList.PROCEDURE, places, "procedure code")
@@ -163,7 +165,7 @@ def procedure_is_known(context: RuleContext) -> Iterator[Finding]:
 @rule("CL113", RuleFamily.CODE_LIST)
 def additional_procedure_is_known(context: RuleContext) -> Iterator[Finding]:
     """Additional procedure codes (DE 1/11) must be in the additional procedure code list."""
-    places = ((item_pointer(i, "additional_procedures", j), code)
+    places = ((("items", i, "additional_procedures", j), code)
               for i, item in items(context.declaration)
               for j, code in enumerate(item.additional_procedures))
     yield from _not_in_list(context, CodeList.ADDITIONAL_PROCEDURE, places,
@@ -173,7 +175,7 @@ def additional_procedure_is_known(context: RuleContext) -> Iterator[Finding]:
 @rule("CL114", RuleFamily.CODE_LIST)
 def package_kind_is_known(context: RuleContext) -> Iterator[Finding]:
     """Type of packages (DE 6/9) must be a UN/ECE Recommendation 21 code of the package list."""
-    places = ((item_pointer(i, "packages", j, "kind"), package.kind)
+    places = ((("items", i, "packages", j, "kind"), package.kind)
               for i, item in items(context.declaration)
               for j, package in enumerate(item.packages))
     yield from _not_in_list(context, CodeList.PACKAGE_KIND, places, "package kind")
@@ -182,7 +184,7 @@ def package_kind_is_known(context: RuleContext) -> Iterator[Finding]:
 @rule("CL115", RuleFamily.CODE_LIST)
 def incoterm_is_known(context: RuleContext) -> Iterator[Finding]:
     """Delivery terms (DE 4/1) must be an Incoterms 2020 code."""
-    places = [("/incoterm", context.declaration.incoterm)]
+    places = [(("incoterm",), context.declaration.incoterm)]
     yield from _not_in_list(context, CodeList.INCOTERM, places, "Incoterm")
 
 
@@ -191,14 +193,14 @@ def transport_mode_is_known(context: RuleContext) -> Iterator[Finding]:
     """Mode of transport at the border (DE 7/4) must be in the transport mode code list."""
     transport = context.declaration.transport
     if transport is not None:
-        places = [("/transport/mode_at_border", transport.mode_at_border)]
+        places = [(("transport", "mode_at_border"), transport.mode_at_border)]
         yield from _not_in_list(context, CodeList.TRANSPORT_MODE, places, "transport mode")
 
 
 @rule("CL117", RuleFamily.CODE_LIST)
 def document_code_is_known(context: RuleContext) -> Iterator[Finding]:
     """Documents produced (DE 2/3) must carry a code of the document code list."""
-    places = ((item_pointer(i, "documents", j, "code"), document.code)
+    places = ((("items", i, "documents", j, "code"), document.code)
               for i, item in items(context.declaration)
               for j, document in enumerate(item.documents))
     yield from _not_in_list(context, CodeList.DOCUMENT, places, "document code")
@@ -207,7 +209,7 @@ def document_code_is_known(context: RuleContext) -> Iterator[Finding]:
 @rule("CL118", RuleFamily.CODE_LIST)
 def preference_is_known(context: RuleContext) -> Iterator[Finding]:
     """Preference (DE 4/17) must be in the preference code list."""
-    places = ((item_pointer(i, "preference"), item.preference)
+    places = ((("items", i, "preference"), item.preference)
               for i, item in items(context.declaration))
     yield from _not_in_list(context, CodeList.PREFERENCE, places, "preference code")
 
@@ -215,7 +217,7 @@ def preference_is_known(context: RuleContext) -> Iterator[Finding]:
 @rule("CL119", RuleFamily.CODE_LIST)
 def valuation_method_is_known(context: RuleContext) -> Iterator[Finding]:
     """Valuation method (DE 4/16) must be in the valuation method code list."""
-    places = ((item_pointer(i, "valuation_method"), item.valuation_method)
+    places = ((("items", i, "valuation_method"), item.valuation_method)
               for i, item in items(context.declaration))
     yield from _not_in_list(context, CodeList.VALUATION_METHOD, places, "valuation method")
 
@@ -225,7 +227,7 @@ def representative_status_is_known(context: RuleContext) -> Iterator[Finding]:
     """Representative status (DE 3/21) must be in the representative status code list."""
     representative = context.declaration.representative
     if representative is not None:
-        places = [("/representative/status", representative.status)]
+        places = [(("representative", "status"), representative.status)]
         yield from _not_in_list(context, CodeList.REPRESENTATIVE_STATUS, places,
                                 "representative status")
 

@@ -28,6 +28,9 @@ from opencustoms.validation.rules._support import (
 
 MAX_DESCRIPTION_LENGTH = 512
 
+ITEM_NUMBERS = ("net_mass", "gross_mass", "supplementary_quantity", "item_price")
+"""The numbers of a goods item that RL328 checks, in the order it reports them."""
+
 
 @rule("RL312", RuleFamily.RULE)
 def net_mass_not_above_gross_mass(context: RuleContext) -> Iterator[Finding]:
@@ -212,11 +215,11 @@ def description_at_most_512_characters(context: RuleContext) -> Iterator[Finding
 def numbers_are_finite(context: RuleContext) -> Iterator[Finding]:
     """Masses, quantities and amounts must be ordinary numbers, not NaN or infinity."""
     declaration = context.declaration
-    numbers: list[tuple[str, Decimal | None]] = [
-        (pointer(name, "amount"), amount.amount) for name, amount in amounts(declaration)]
+    for name, amount in amounts(declaration):
+        if amount.amount is not None and not is_finite(amount.amount):
+            yield pointer(name, "amount"), f"{amount.amount} is not a finite number"
     for i, item in items(declaration):
-        numbers.extend((item_pointer(i, field), getattr(item, field)) for field in
-                       ("net_mass", "gross_mass", "supplementary_quantity", "item_price"))
-    for where, value in numbers:
-        if value is not None and not is_finite(value):
-            yield where, f"{value} is not a finite number"
+        for field in ITEM_NUMBERS:
+            value: Decimal | None = getattr(item, field)
+            if value is not None and not is_finite(value):
+                yield item_pointer(i, field), f"{value} is not a finite number"

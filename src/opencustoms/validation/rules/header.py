@@ -63,13 +63,13 @@ def party_ids_have_eori_shape(context: RuleContext) -> Iterator[Finding]:
     Two capital letters (the issuing country) then 1 to 15 capital letters or digits.
     """
     declaration = context.declaration
-    ids: list[tuple[str, str | None]] = [("/declarant", declaration.declarant)]
+    ids: list[tuple[tuple[str, ...], str | None]] = [(("declarant",), declaration.declarant)]
     if declaration.representative is not None:
-        ids.append(("/representative/id", declaration.representative.id))
-    ids.extend((pointer(name, "id"), trader.id) for name, trader in traders(declaration))
+        ids.append((("representative", "id"), declaration.representative.id))
+    ids.extend(((name, "id"), trader.id) for name, trader in traders(declaration))
     for where, party_id in ids:
         if party_id is not None and not is_valid_party_id(party_id):
-            yield where, f"party id {party_id!r} is not an EORI-style number"
+            yield pointer(*where), f"party id {party_id!r} is not an EORI-style number"
 
 
 @rule("RL307", RuleFamily.RULE)

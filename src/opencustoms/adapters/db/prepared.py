@@ -1,0 +1,180 @@
+"""Statements compiled once per dialect and run on the driver's cursor: the lodgement's hot path.
+
+Executing a Core statement through SQLAlchemy costs tens of microseconds of Python per call
+before the driver sees it — cache-key generation, an execution context, event dispatch, result
+set-up — and far more than the database's own work for a one-row insert into SQLite. A
+lodgement writes a dozen rows (the declaration, its lookup rows and tax lines, history, the
+account movement, notifications, the audit entry) in one transaction, so that overhead was the
+largest single part of its cost beyond the benchmark's baseline (ADR 0009).
+
+:class:`Prepared` keeps SQLAlchemy for what it is good at — writing the SQL for each dialect
+and converting values with the columns' own types — and skips the rest: the statement is
+compiled once per dialect into the driver's SQL and parameter order, the columns' bind and
+result processors are looked up once, and each call hands the driver a ready tuple (SQLite) or
+dict (psycopg) on the cursor of the connection that the session's transaction already holds. So
+the rows land in the same transaction, with exactly the values SQLAlchemy itself would have
+sent. A driver error is raised as SQLAlchemy's own exception class (``IntegrityError`` for a
+unique violation), so callers handle it as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Dialect, exc
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ClauseElement, ColumnElement
+from sqlalchemy.sql.compiler import SQLCompiler
+
+Processor = Callable[[Any], Any]
+_CONNECTION = "opencustoms.connection"
+
+
+def connection_of(session: Session) -> Connection:
+    """The connection of ``session``'s current transaction, beginning one if needed.
+
+    :meth:`Session.connection` resolves the bind and checks the transaction's state on every
+    call, which a lodgement's dozen statements pay a dozen times; the connection is kept in the
+    session's ``info`` while its transaction lasts (a commit or rollback closes it, and the next
+    call asks the session again)."""
+    connection: Connection | None = session.info.get(_CONNECTION)
+    if connection is None or connection.closed or not connection.in_transaction():
+        connection = session.info[_CONNECTION] = session.connection()
+    return connection
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    sql: str
+    positional: bool
+    names: tuple[str, ...]
+    """Bind names in the driver's order (positional styles) or the dict's keys (named)."""
+    binds: tuple[tuple[str, Processor], ...]
+    """The bind names whose column type converts the value, with the converter."""
+    columns: tuple[ColumnElement[Any], ...]
+    """The returned columns, whose types convert the values read."""
+    fixed: dict[str, Any]
+    """Values the statement carries itself (a literal ``LIMIT 1`` is a bound parameter)."""
+
+
+class Prepared:
+    """One SQL statement, compiled for each dialect it meets, run on the driver's cursor.
+
+    ``statement`` is a Core ``insert``/``select``/``update``; ``keys`` names the values an
+    ``insert`` takes (its column list), in any order. Parameters are passed by bind name as for
+    :meth:`Connection.execute`. Results come back as plain tuples in the order of the
+    statement's returned columns, converted by the columns' types.
+    """
+
+    __slots__ = ("_compiled", "_keys", "_results", "_statement")
+
+    def __init__(self, statement: ClauseElement, keys: Sequence[str] | None = None) -> None:
+        self._statement = statement
+        self._keys = None if keys is None else list(keys)
+        self._compiled: dict[str, _Compiled] = {}
+        self._results: dict[str, tuple[Processor | None, ...]] = {}
+
+    def _for(self, dialect: Dialect) -> _Compiled:
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            compiled = self._compiled[dialect.name] = self._compile(dialect)
+        return compiled
+
+    def _compile(self, dialect: Dialect) -> _Compiled:
+        compiler = self._statement.compile(dialect=dialect, column_keys=self._keys)
+        if not isinstance(compiler, SQLCompiler):  # pragma: no cover - DDL is not prepared
+            raise TypeError("only SQL statements can be prepared")
+        binds: list[tuple[str, Processor]] = []
+        for bind, name in compiler.bind_names.items():
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None:
+                binds.append((name, processor))
+        positional = bool(compiler.positional)
+        names = tuple(compiler.positiontup or ()) if positional else tuple(
+            compiler.bind_names.values())
+        columns = tuple(getattr(self._statement, "exported_columns", ()))
+        fixed = {name: bind.effective_value for bind, name in compiler.bind_names.items()
+                 if not bind.required and (bind.value is not None or bind.callable is not None)}
+        return _Compiled(compiler.string, positional, names, tuple(binds), columns, fixed)
+
+    @staticmethod
+    def _parameters(compiled: _Compiled, values: Mapping[str, Any]) -> Any:
+        """The driver's parameters: every bind the SQL names, converted by its column type
+        (a missing value is a KeyError, never a silent NULL)."""
+        if compiled.fixed:
+            values = {**compiled.fixed, **values}
+        if compiled.binds:
+            converted = dict(values)
+            for name, processor in compiled.binds:
+                converted[name] = processor(converted[name])
+            values = converted
+        if compiled.positional:
+            return tuple([values[name] for name in compiled.names])
+        return {name: values[name] for name in compiled.names}
+
+    def execute(self, connection: Connection, values: Mapping[str, Any] | None = None) -> Any:
+        """Run the statement once; returns the driver's cursor (rows not yet fetched)."""
+        compiled = self._for(connection.dialect)
+        parameters = self._parameters(compiled, values or {})
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(compiled.sql, parameters)
+        except connection.dialect.loaded_dbapi.Error as error:
+            raise _translated(compiled.sql, parameters, error, connection.dialect) from error
+        return cursor
+
+    def execute_many(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run the statement for every row (no results: an ``insert`` without RETURNING)."""
+        if not rows:
+            return
+        compiled = self._for(connection.dialect)
+        parameters = [self._parameters(compiled, row) for row in rows]
+        cursor = connection.connection.cursor()
+        try:
+            if len(parameters) == 1:
+                cursor.execute(compiled.sql, parameters[0])
+            else:
+                cursor.executemany(compiled.sql, parameters)
+        except connection.dialect.loaded_dbapi.Error as error:
+            raise _translated(compiled.sql, parameters, error, connection.dialect) from error
+        finally:
+            cursor.close()
+
+    def first(self, connection: Connection,
+              values: Mapping[str, Any] | None = None) -> tuple[Any, ...] | None:
+        """The first returned row, converted by the columns' types; None when there is none."""
+        cursor = self.execute(connection, values)
+        try:
+            row = cursor.fetchone()
+            if row is None:
+                return None
+            processors = self._result_processors(connection.dialect, cursor.description)
+        finally:
+            cursor.close()
+        return tuple(value if processor is None else processor(value)
+                     for value, processor in zip(row, processors, strict=True))
+
+    def _result_processors(self, dialect: Dialect,
+                           description: Sequence[Sequence[Any]]) -> tuple[Processor | None, ...]:
+        """The returned columns' converters; some depend on the type the driver reports (a
+        PostgreSQL NUMERIC arrives as Decimal, a float column would need converting)."""
+        processors = self._results.get(dialect.name)
+        if processors is None:
+            columns = self._for(dialect).columns
+            processors = self._results[dialect.name] = tuple(
+                column.type.dialect_impl(dialect).result_processor(dialect, field[1])
+                for column, field in zip(columns, description, strict=True))
+        return processors
+
+    def scalar(self, connection: Connection, values: Mapping[str, Any] | None = None) -> Any:
+        """The first column of the first returned row; None when there is no row."""
+        row = self.first(connection, values)
+        return None if row is None else row[0]
+
+
+def _translated(sql: str, parameters: Any, error: Exception, dialect: Dialect) -> Exception:
+    """The driver's error as the SQLAlchemy exception a Core execution would have raised."""
+    return exc.DBAPIError.instance(sql, parameters, error, dialect.loaded_dbapi.Error,
+                                   dialect=dialect)
