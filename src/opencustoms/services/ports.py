@@ -67,7 +67,8 @@ class HistoryEntry:
 class DeclarationRepository(Protocol):
     def add(self, declaration: Declaration, *, content_sha256: str,
             document: dict[str, Any]) -> None:
-        """Insert a new declaration, its first version and its history entries.
+        """Insert a new declaration and its history entries; ``document`` is its content as
+        submitted (``content_from_json(document)`` gives the content back) and is version 1.
         Raises :class:`DuplicateDeclaration` when the MRN or (declarant, LRN) is taken."""
 
     def get(self, mrn: MRN) -> Declaration | None: ...
@@ -77,9 +78,9 @@ class DeclarationRepository(Protocol):
 
     def save(self, declaration: Declaration, *, expected_version: int,
              content_sha256: str | None = None, document: dict[str, Any] | None = None) -> None:
-        """Write back a changed declaration with its new history entries (and a new version
-        snapshot when ``document`` is given). Raises StaleVersion if the stored version is no
-        longer ``expected_version``."""
+        """Write back a changed declaration with its new history entries (and, when
+        ``document`` is given, its new content as submitted, a new version). Raises
+        StaleVersion if the stored version is no longer ``expected_version``."""
 
     def list(self, query: DeclarationQuery) -> Sequence[Declaration]: ...
 

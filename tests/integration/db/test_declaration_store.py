@@ -3,6 +3,7 @@ optimistic locking and content versions."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 
 from opencustoms.adapters.db.tables import DeclarationHistoryRow, DeclarationRow
 from opencustoms.adapters.db.uow import SqlUnitOfWorkFactory
+from opencustoms.adapters.formats.declaration_json import content_to_json
 from opencustoms.domain.declaration import Declaration
 from opencustoms.domain.errors import StaleVersion
 from opencustoms.domain.mrn import MRN
@@ -151,7 +153,8 @@ def test_an_amendment_keeps_a_new_version_and_rewrites_the_lookup_rows(
         new_content = replace(declaration(codes=("0901110000", "0902100000")).content,
                               lrn=loaded.content.lrn)
         loaded.amend(new_content, at=amended_at, actor=TRADER, payload_sha256="ef" * 32)
-        new_document = {"submitted": "as received", "items": 2}
+        new_document = content_to_json(new_content)
+        assert uow.declarations.versions(original.mrn) == [(1, T0, document(original))]
         uow.declarations.save(loaded, expected_version=1, content_sha256="12" * 32,
                               document=new_document)
         uow.commit()
@@ -164,8 +167,8 @@ def test_an_amendment_keeps_a_new_version_and_rewrites_the_lookup_rows(
     assert stored is not None and stored.content == new_content and stored.version == 2
     assert stored.payload_sha256 == "ef" * 32
     assert found is not None and found[1] == "12" * 32
-    assert [(v, at) for v, at, _ in versions] == [(1, T0), (2, amended_at)]
-    assert versions[1][2] == new_document
+    # Version 1 was the row's own document until this amendment copied it aside.
+    assert versions == [(1, T0, document(original)), (2, amended_at, new_document)]
     assert [(h.event, h.version, h.at) for h in history] == [
         ("accepted", 1, T0), ("amended", 2, amended_at)]
 
@@ -175,3 +178,47 @@ def test_saving_an_unknown_declaration_is_a_stale_version(
     never_added = declaration()
     with uow_factory() as uow, pytest.raises(StaleVersion):
         uow.declarations.save(never_added, expected_version=1)
+
+
+def test_of_two_amendments_racing_on_one_version_one_lands_and_one_is_stale(
+        uow_factory: SqlUnitOfWorkFactory) -> None:
+    original = declaration(codes=("8517130000",))
+    _add(uow_factory, original)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def amend(code: str, minutes: int) -> None:
+        with uow_factory.read_only() as uow:
+            loaded = uow.declarations.get(original.mrn)
+        assert loaded is not None
+        content = replace(declaration(codes=(code,)).content, lrn=loaded.content.lrn)
+        loaded.amend(content, at=T0 + timedelta(minutes=minutes), actor=TRADER,
+                     payload_sha256=f"{minutes:02d}" * 32)
+        start.wait()
+        try:
+            with uow_factory() as uow:
+                uow.declarations.save(loaded, expected_version=1, content_sha256="12" * 32,
+                                      document=content_to_json(content))
+                uow.commit()
+            outcomes.append(code)
+        except StaleVersion:
+            outcomes.append("stale")
+
+    threads = [threading.Thread(target=amend, args=args)
+               for args in (("0901110000", 5), ("0902100000", 6))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes)[1] == "stale" and outcomes.count("stale") == 1
+    with uow_factory() as uow:
+        stored = uow.declarations.get(original.mrn)
+        versions = uow.declarations.versions(original.mrn)
+        history = uow.declarations.history(original.mrn)
+    winner = next(code for code in outcomes if code != "stale")
+    assert stored is not None and stored.version == 2
+    assert [item.commodity_code for item in stored.content.items] == [winner]
+    assert [(v, doc) for v, _, doc in versions] == [
+        (1, document(original)), (2, content_to_json(stored.content))]
+    assert [h.event for h in history] == ["accepted", "amended"]

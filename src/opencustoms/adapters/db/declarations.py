@@ -1,12 +1,15 @@
 """SQL store of registered declarations, their versions and their history.
 
-The declaration row holds the current content as a JSON document (``content_to_json`` of the
-aggregate's content, so the aggregate always rebuilds exactly); ``declaration_versions`` keeps
-each document as it was submitted. Writes use optimistic locking on ``version``; history rows
+The declaration row holds the current content as the JSON document it was submitted as (the
+aggregate rebuilds from it with ``content_from_json``, exactly as lodgement parsed it).
+``declaration_versions`` keeps the documents the amendments replaced: the first amendment
+copies version 1 there from the row before overwriting it, so a declaration that is never
+amended — nearly all of them — stores its document once. (Declarations stored before that rule
+have every version there already.) Writes use optimistic locking on ``version``; history rows
 come from the aggregate's pending events and are written in the caller's transaction.
 
-Lodgement is the hot path, so statements are Core statements built once (SQLAlchemy then reuses
-their compiled form) and executed at once, without the ORM's deferred flush.
+Lodgement is the hot path: its rows go in through :class:`~.prepared.Prepared` statements
+(compiled once, run on the driver's cursor in the session's transaction).
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ from opencustoms.adapters.db.tables import (
     table_of,
 )
 from opencustoms.adapters.formats.assessment_json import assessment_from_json, assessment_to_json
-from opencustoms.adapters.formats.declaration_json import content_from_json, content_to_json
+from opencustoms.adapters.formats.declaration_json import content_from_json
 from opencustoms.adapters.formats.risk_json import risk_from_json, risk_to_json
 from opencustoms.domain.declaration import LRN, Declaration, DeclarationContent
 from opencustoms.domain.errors import StaleVersion
@@ -81,6 +84,11 @@ _INSERT_TAX_LINES = Prepared(insert(TAX_LINES), (
 _BY_MRN = select(DECLARATIONS).where(D.mrn == bindparam("mrn"))
 _BY_LRN = select(DECLARATIONS).where(D.declarant == bindparam("declarant"),
                                      D.lrn == bindparam("lrn"))
+_FIRST_VERSION = (
+    select(D.id, D.version, D.accepted_at, D.payload_sha256, D.document,
+           select(VERSIONS.c.version).where(VERSIONS.c.declaration_id == D.id).limit(1)
+           .scalar_subquery().label("kept"))
+    .where(D.mrn == bindparam("mrn")).with_for_update(of=DECLARATIONS))
 _LAST_SEQUENCE = select(func.max(HISTORY.c.sequence)).where(
     HISTORY.c.declaration_id == bindparam("declaration_id"))
 
@@ -104,7 +112,8 @@ class SqlDeclarationRepository:
 
     def add(self, declaration: Declaration, *, content_sha256: str,
             document: dict[str, Any]) -> None:
-        """Insert the declaration, its items and parties, version 1 and its history entries.
+        """Insert the declaration (``document`` as its content), its items, parties and tax
+        lines and its history entries.
 
         A taken MRN or (declarant, LRN) raises :class:`DuplicateDeclaration`; the transaction
         is then unusable (PostgreSQL aborts it) and the unit of work must be rolled back.
@@ -118,7 +127,7 @@ class SqlDeclarationRepository:
             "received_at": declaration.received_at, "accepted_at": declaration.accepted_at,
             "updated_at": declaration.accepted_at,
             "payload_sha256": declaration.payload_sha256, "content_sha256": content_sha256,
-            "document": content_to_json(content),
+            "document": document,
             "assessment": _assessment_document(declaration),
             "channel": None if declaration.risk is None else declaration.risk.channel.value,
             "risk": None if declaration.risk is None else risk_to_json(declaration.risk),
@@ -133,27 +142,29 @@ class SqlDeclarationRepository:
             raise duplicate from error
         self._write_lookup_rows(declaration_id, content)
         self._write_tax_lines(declaration_id, declaration)
-        self._write_version(declaration_id, declaration, declaration.accepted_at, document)
         self._write_history(declaration_id, declaration, first_sequence=1)
 
     def save(self, declaration: Declaration, *, expected_version: int,
              content_sha256: str | None = None, document: dict[str, Any] | None = None) -> None:
         """Write back status, version and content, guarded by ``expected_version``.
 
-        With ``document`` a new version snapshot is kept and the item and party lookup rows are
-        rewritten. Raises :class:`StaleVersion` when the stored version moved on (or the MRN
-        is unknown): nothing is written then.
+        With ``document`` (an amendment) the content is replaced: the version-1 document is
+        kept in ``declaration_versions`` if it is not there yet, the new one too, and the item,
+        party and tax-line rows are rewritten. Raises :class:`StaleVersion` when the stored
+        version moved on (or the MRN is unknown): nothing is written then.
         """
         at = max((event.at for event in declaration.events), default=None) or datetime.now(UTC)
         values: dict[str, Any] = {
             "status": declaration.status.value, "version": declaration.version,
             "updated_at": at, "payload_sha256": declaration.payload_sha256,
-            "document": content_to_json(declaration.content),
             "assessment": _assessment_document(declaration),
             **_clearance_values(declaration),
         }
         if content_sha256 is not None:
             values["content_sha256"] = content_sha256
+        if document is not None:
+            values["document"] = document
+            self._keep_first_version(declaration.mrn, expected_version)
         statement = (update(DECLARATIONS)
                      .where(D.mrn == declaration.mrn, D.version == expected_version)
                      .values(values).returning(D.id))
@@ -171,6 +182,19 @@ class SqlDeclarationRepository:
         last = self._execute(
             _LAST_SEQUENCE, {"declaration_id": declaration_id}).scalar_one()
         self._write_history(declaration_id, declaration, first_sequence=(last or 0) + 1)
+
+    def _keep_first_version(self, mrn: MRN, expected_version: int) -> None:
+        """Before an amendment overwrites the row's document, copy it to
+        ``declaration_versions`` as version 1 unless it is there. The row is read with a lock
+        (PostgreSQL; SQLite's writer holds the database), so of two amendments racing on the
+        same version the second waits, finds the version moved on and changes nothing."""
+        row = self._execute(_FIRST_VERSION, {"mrn": mrn}).one_or_none()
+        if row is None or row.version != expected_version:
+            raise StaleVersion(f"declaration {mrn} is no longer at version {expected_version}")
+        if row.kept is None:
+            _INSERT_VERSION.execute_many(connection_of(self._session), [{
+                "declaration_id": row.id, "version": 1, "created_at": row.accepted_at,
+                "payload_sha256": row.payload_sha256, "document": row.document}])
 
     def _write_lookup_rows(self, declaration_id: int, content: DeclarationContent) -> None:
         items = [{"declaration_id": declaration_id, "sequence": item.sequence,
@@ -245,8 +269,12 @@ class SqlDeclarationRepository:
         rows = self._execute(
             select(v.version, v.created_at, v.document)
             .join_from(VERSIONS, DECLARATIONS, D.id == v.declaration_id)
-            .where(D.mrn == mrn).order_by(v.version))
-        return [(r.version, r.created_at, r.document) for r in rows]
+            .where(D.mrn == mrn).order_by(v.version)).all()
+        if rows:
+            return [(r.version, r.created_at, r.document) for r in rows]
+        # Never amended: version 1 is the row's own document.
+        first = self._execute(select(D.accepted_at, D.document).where(D.mrn == mrn)).first()
+        return [] if first is None else [(1, first.accepted_at, first.document)]
 
 
 def _conditions(query: DeclarationQuery) -> list[ColumnElement[bool]]:
