@@ -34,7 +34,7 @@ from opencustoms.services.access import (
 )
 from opencustoms.services.context import ServiceContext
 from opencustoms.services.journal import journal
-from opencustoms.services.ports import DeclarationQuery, UnitOfWork
+from opencustoms.services.ports import DeclarationQuery, Ledgers, UnitOfWork
 
 SYSTEM = "system"
 """The actor of automatic steps (routing, automatic release)."""
@@ -45,7 +45,7 @@ CONTROL_STATES = (Status.UNDER_DOCUMENTARY_CONTROL, Status.UNDER_PHYSICAL_CONTRO
 # --- automatic steps -------------------------------------------------------------------------
 
 
-def on_acceptance(ctx: ServiceContext, uow: UnitOfWork, declaration: Declaration) -> None:
+def on_acceptance(ctx: ServiceContext, uow: Ledgers, declaration: Declaration) -> None:
     """Secure the amount due and route a just-accepted declaration, in the lodgement's unit of
     work; the caller then journals and stores it."""
     at = declaration.accepted_at
@@ -77,7 +77,7 @@ def _instructions(declaration: Declaration) -> str:
     return "\n".join(r.instructions for r in declaration.risk.reasons if r.instructions)
 
 
-def _secure(uow: UnitOfWork, declaration: Declaration, at: datetime, actor: str) -> bool:
+def _secure(uow: Ledgers, declaration: Declaration, at: datetime, actor: str) -> bool:
     """Try to secure what is still due; True when nothing remains unsecured."""
     unsecured = declaration.amount_unsecured
     if unsecured <= 0:

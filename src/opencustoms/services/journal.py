@@ -18,7 +18,7 @@ from opencustoms.domain.errors import Problem
 from opencustoms.domain.events import Event
 from opencustoms.domain.notifications import FunctionCode, Notification
 from opencustoms.domain.parties import Party, PartyId
-from opencustoms.services.ports import UnitOfWork
+from opencustoms.services.ports import Ledgers
 
 if TYPE_CHECKING:
     from opencustoms.services.lodgement import Submission
@@ -52,7 +52,7 @@ def recipients(declaration: Declaration) -> tuple[PartyId, ...]:
     return tuple(parties)
 
 
-def journal(uow: UnitOfWork, declaration: Declaration) -> None:
+def journal(uow: Ledgers, declaration: Declaration) -> None:
     """Append the audit records and notifications of ``declaration``'s pending events."""
     events = list(declaration.events)
     if not events:

@@ -15,16 +15,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from opencustoms.domain.accounts import Account
 from opencustoms.domain.assessment import Assessment
 from opencustoms.domain.declaration import Declaration, DeclarationContent
 from opencustoms.domain.errors import LrnReused, RuleViolations
-from opencustoms.domain.mrn import new_mrn
-from opencustoms.domain.parties import Party
+from opencustoms.domain.mrn import MRN, new_mrn
+from opencustoms.domain.parties import Party, PartyId
 from opencustoms.services.assessment import MAX_QUOTA_RETRIES, assess, control, draw_quotas
 from opencustoms.services.clearance import on_acceptance
 from opencustoms.services.context import ServiceContext
 from opencustoms.services.journal import journal, rejection_notice
 from opencustoms.services.ports import DuplicateDeclaration
+from opencustoms.services.rehearsal import rehearse
 from opencustoms.services.selectivity import select
 
 MRN_ATTEMPTS = 5
@@ -69,6 +71,12 @@ def lodge(ctx: ServiceContext, submission: Submission, actor: Party) -> Lodgemen
     return _register(ctx, submission, actor, received_at, assessment)
 
 
+def _account_snapshot(ctx: ServiceContext, party: PartyId) -> Account | None:
+    """The declarant's account as it is now, read without a lock (see ``rehearsal``)."""
+    with ctx.reader() as uow:
+        return uow.accounts.get(party)
+
+
 def _replay(ctx: ServiceContext, submission: Submission) -> LodgementResult | None:
     """The earlier registration of the same (declarant, LRN), if there is one."""
     with ctx.reader() as uow:
@@ -89,32 +97,39 @@ def _replay(ctx: ServiceContext, submission: Submission) -> LodgementResult | No
 def _register(ctx: ServiceContext, submission: Submission, actor: Party,
               received_at: datetime, assessment: Assessment) -> LodgementResult:
     country = ctx.reference().jurisdiction.country
-    risk = select(ctx, submission.content, assessment, received_at.date(), actor)
+    content = submission.content
+    risk = select(ctx, content, assessment, received_at.date(), actor)
+    snapshot = _account_snapshot(ctx, content.declarant)
     exhausted: set[str] = set()
     for _ in range(MRN_ATTEMPTS + MAX_QUOTA_RETRIES):
         accepted_at = ctx.clock.now()
-        declaration = Declaration.accept(
-            new_mrn(accepted_at, country, submission.content.type.value),
-            submission.content,
-            received_at=received_at,
-            accepted_at=accepted_at,
-            payload_sha256=submission.payload_sha256,
-            actor=actor.id,
-            assessment=assessment,
-            risk=risk,
-        )
+        mrn = new_mrn(accepted_at, country, content.type.value)
+
+        def accepted(mrn: MRN = mrn, accepted_at: datetime = accepted_at,
+                     assessment: Assessment = assessment) -> Declaration:
+            return Declaration.accept(
+                mrn, content, received_at=received_at, accepted_at=accepted_at,
+                payload_sha256=submission.payload_sha256, actor=actor.id,
+                assessment=assessment, risk=risk)
+
+        # Acceptance is computed before the transaction takes the write lock; inside, it is
+        # written as rehearsed if the declarant's account did not move meanwhile.
+        declaration = accepted()
+        rehearsal = rehearse(ctx, declaration, snapshot)
         try:
             with ctx.uow() as uow:
                 ran_out = draw_quotas(uow, assessment)
                 if ran_out is None:
-                    on_acceptance(ctx, uow, declaration)
-                    journal(uow, declaration)
+                    if rehearsal is None or not rehearsal.replay(uow):
+                        declaration = accepted()
+                        on_acceptance(ctx, uow, declaration)
+                        journal(uow, declaration)
                     uow.declarations.add(declaration, content_sha256=submission.content_sha256,
                                          document=submission.document)
                     uow.commit()
                     return LodgementResult(declaration, created=True)
             exhausted.add(ran_out)
-            assessment = assess(ctx, submission.content, assessment.on, exhausted=exhausted)
+            assessment = assess(ctx, content, assessment.on, exhausted=exhausted)
         except DuplicateDeclaration:
             # Either a concurrent lodgement of the same LRN won the race, or (astronomically
             # rarely) the random MRN serial was taken: replay answers the first case.

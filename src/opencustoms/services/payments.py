@@ -36,7 +36,7 @@ from opencustoms.domain.money import minor_digits_of
 from opencustoms.domain.mrn import MRN, is_valid_mrn
 from opencustoms.domain.parties import Party, PartyId, Role, is_valid_party_id
 from opencustoms.services.context import ServiceContext
-from opencustoms.services.ports import UnitOfWork
+from opencustoms.services.ports import Ledgers, UnitOfWork
 
 CASHIERS = frozenset({Role.OFFICER, Role.ADMIN})
 """Administration roles that record payments at the customs office."""
@@ -102,7 +102,7 @@ def require_admin(actor: Party) -> None:
 # --- inside another use case's unit of work -------------------------------------------------
 
 
-def secure_duties(uow: UnitOfWork, party: PartyId, mrn: str, amount: Decimal, currency: str,
+def secure_duties(uow: Ledgers, party: PartyId, mrn: str, amount: Decimal, currency: str,
                   at: datetime, actor: str) -> SecuredBy | None:
     """Secure ``amount`` of duties for declaration ``mrn`` on ``party``'s account, in the
     caller's unit of work: cash, else guarantee, else None (nothing changed; the declaration
@@ -139,7 +139,7 @@ def give_back(uow: UnitOfWork, party: PartyId, mrn: str, at: datetime, actor: st
     return held.cash + held.reserved
 
 
-def locked_account(uow: UnitOfWork, party: PartyId, currency: str, at: datetime,
+def locked_account(uow: Ledgers, party: PartyId, currency: str, at: datetime,
                    minor_unit: int) -> Account:
     """``party``'s account, locked for this unit of work; opened empty if it has none."""
     account = uow.accounts.get(party, lock=True)

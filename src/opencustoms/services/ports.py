@@ -179,6 +179,20 @@ class Outbox(Protocol):
         """Write ``notifications`` to the outbox in the caller's transaction."""
 
 
+class Ledgers(Protocol):
+    """What securing duties and journalling a declaration's events use of a unit of work
+    (lodgement rehearses them on a stand-in: ``services/rehearsal.py``)."""
+
+    @property
+    def accounts(self) -> AccountLedger: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+
 class ReleaseSigner(Protocol):
     """Signs release notes with the administration's key (Ed25519)."""
 

@@ -6,15 +6,22 @@ itself (the recipe from the SQLAlchemy SQLite dialect docs): by default ``BEGIN 
 takes the write lock up front. A deferred transaction that reads and then writes would have to
 *upgrade* its lock, and in WAL mode that fails at once with "database is locked" whenever another
 writer committed in between — the busy timeout cannot help. Read-only work may opt into a
-deferred ``BEGIN`` with the :data:`SQLITE_BEGIN` execution option (see ``uow.py``).
+deferred ``BEGIN`` with the :data:`SQLITE_BEGIN` execution option (see ``uow.py``). Writing
+transactions on a database file first pass a :class:`~.sqlite_writers.WriterGate`, so that
+writers queue instead of sleeping in SQLite's busy handler.
 """
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import threading
 from typing import Any, Final
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, create_engine, event, exc, make_url
 from sqlalchemy.engine import URL, Connection
+
+from opencustoms.adapters.db.sqlite_writers import GatedConnection, WriterGate
 
 SQLITE_BEGIN: Final = "opencustoms_sqlite_begin"
 """Execution option naming the SQLite ``BEGIN`` mode: ``IMMEDIATE`` (default) or ``DEFERRED``."""
@@ -22,6 +29,18 @@ SQLITE_BEGIN: Final = "opencustoms_sqlite_begin"
 SQLITE_BUSY_TIMEOUT_MS: Final = 10_000
 
 _BEGIN_MODES: Final = frozenset({"IMMEDIATE", "DEFERRED", "EXCLUSIVE"})
+_GATES: dict[str, WriterGate] = {}
+_GATES_LOCK = threading.Lock()
+
+
+def writer_gate(path: str) -> WriterGate:
+    """The one gate of this process for the database file at ``path``."""
+    key = os.path.realpath(path)
+    with _GATES_LOCK:
+        gate = _GATES.get(key)
+        if gate is None:
+            gate = _GATES[key] = WriterGate(key, SQLITE_BUSY_TIMEOUT_MS / 1000)
+        return gate
 
 
 def database_url(url: str) -> URL:
@@ -37,19 +56,27 @@ def make_engine(url: str, **options: Any) -> Engine:
     """An engine for ``url`` with the pragmas and transaction handling this system relies on."""
     parsed = database_url(url)
     if parsed.get_backend_name() == "sqlite":
-        connect_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        connect_args: dict[str, Any] = {"check_same_thread": False,
+                                        "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        path = parsed.database
+        gate = None
+        if path and path != ":memory:" and not path.startswith("file:"):
+            connect_args["factory"] = GatedConnection
+            gate = writer_gate(path)
         # A file database has no server to drop idle connections: no ping before each use.
         engine = create_engine(parsed, connect_args=connect_args, **options)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, gate)
         return engine
     return create_engine(parsed, pool_pre_ping=True, **options)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, gate: WriterGate | None) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Autocommit at the driver level: SQLAlchemy's "begin" hook below emits BEGIN itself.
         dbapi_connection.isolation_level = None
+        if isinstance(dbapi_connection, GatedConnection):
+            dbapi_connection.gate = gate
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
@@ -64,4 +91,12 @@ def _configure_sqlite(engine: Engine) -> None:
         mode = str(connection.get_execution_options().get(SQLITE_BEGIN, "IMMEDIATE")).upper()
         if mode not in _BEGIN_MODES:
             raise ValueError(f"unknown SQLite BEGIN mode {mode!r}")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        driver = connection.connection.driver_connection
+        if isinstance(driver, GatedConnection):
+            try:
+                driver.begin(mode)
+            except sqlite3.Error as error:  # raised as a Core execution would raise it
+                raise exc.DBAPIError.instance(f"BEGIN {mode}", (), error, sqlite3.Error,
+                                              dialect=connection.dialect) from error
+        else:
+            connection.exec_driver_sql(f"BEGIN {mode}")

@@ -1,0 +1,130 @@
+"""Writers on one SQLite file take turns through a gate instead of SQLite's busy handler.
+
+SQLite lets one transaction write at a time. A second ``BEGIN IMMEDIATE`` that finds the lock
+taken does not queue: its busy handler sleeps and retries, after 1, 2, 5, 10, 15, 20, 25 … ms,
+up to the busy timeout. The lock is usually free again within a millisecond or two, so a
+waiting writer sleeps well past the moment it could have gone on, and under load — two server
+workers, several request threads each, every lodgement a write — those sleeps become the
+limit on throughput and the long tail of latency (ADR 0009).
+
+:class:`WriterGate` puts the writers of one database file in line before they ask SQLite: a
+thread lock orders the writers of this process (a waiting thread is woken the moment the lock is
+released), and an ``flock`` on a file beside the database orders the processes, which poll it
+every fraction of a millisecond. Only the holder of the gate then sends ``BEGIN IMMEDIATE``, which
+finds the lock free. The gate is released when the transaction ends (commit, rollback or the
+connection closing). It is an optimisation, not the guarantee: SQLite's own lock still
+serialises writes, including those of programs that do not use the gate, and the busy timeout
+still applies to them. Waiting longer than the timeout fails as SQLite would: "database is
+locked".
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import threading
+import time
+from typing import Any, Final
+
+_FIRST_PAUSE: Final = 0.0001
+_LONGEST_PAUSE: Final = 0.001
+WRITER_MODES: Final = frozenset({"IMMEDIATE", "EXCLUSIVE"})
+
+
+class WriterGate:
+    """One line of writers for the SQLite file at ``path`` (lock file ``<path>-writers``)."""
+
+    def __init__(self, path: str, timeout: float) -> None:
+        self.lock_path = f"{path}-writers"
+        self.timeout = timeout
+        self._threads = threading.Lock()
+        self._fd: int | None = None
+        self._pid = 0
+
+    def _lock_file(self) -> int:
+        # A forked child must not share the parent's open file: flock belongs to it.
+        if self._fd is None or self._pid != os.getpid():
+            self._fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+    def acquire(self) -> None:
+        """Wait for this process's other writers, then for other processes'; OperationalError
+        "database is locked" after ``timeout`` seconds."""
+        deadline = time.monotonic() + self.timeout
+        if not self._threads.acquire(timeout=self.timeout):
+            raise sqlite3.OperationalError("database is locked (waited for other writers)")
+        try:
+            fd = self._lock_file()
+            pause = _FIRST_PAUSE
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise sqlite3.OperationalError(
+                            "database is locked (waited for another process's writer)") from None
+                    time.sleep(pause)
+                    pause = min(pause * 2, _LONGEST_PAUSE)
+        except BaseException:
+            self._threads.release()
+            raise
+
+    def release(self) -> None:
+        try:
+            if self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+
+class GatedConnection(sqlite3.Connection):
+    """A pysqlite connection whose writing transactions pass its engine's :class:`WriterGate`.
+
+    The engine sets :attr:`gate` when it opens the connection and begins transactions with
+    :meth:`begin`; ending the transaction in any way releases the gate."""
+
+    gate: WriterGate | None = None
+    _holding = False
+
+    def begin(self, mode: str) -> None:
+        """``BEGIN <mode>``, after passing the gate when the transaction will write."""
+        if self.gate is not None and mode in WRITER_MODES and not self._holding:
+            self.gate.acquire()
+            self._holding = True
+        try:
+            self.execute(f"BEGIN {mode}")
+        except BaseException:
+            self._release()
+            raise
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._release()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._release()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self._holding and self.gate is not None:
+            self._holding = False
+            self.gate.release()
+
+    def __exit__(self, *args: Any) -> Any:  # pragma: no cover - SQLAlchemy never uses it
+        try:
+            return super().__exit__(*args)
+        finally:
+            self._release()

@@ -1,0 +1,143 @@
+"""SQLite writers queue at the writer gate: in turn, released however the transaction ends,
+across processes, and failing as SQLite would when the wait is too long."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
+
+from opencustoms.adapters.db.engine import make_engine, writer_gate
+from opencustoms.adapters.db.sqlite_writers import GatedConnection, WriterGate
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Engine:
+    engine = make_engine(f"sqlite:///{tmp_path / 'gate.db'}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE marks (n INTEGER, holder TEXT)"))
+    return engine
+
+
+def test_writing_transactions_pass_the_gate_one_at_a_time(sqlite_engine: Engine) -> None:
+    inside, most = [0], [0]
+    guard = threading.Lock()
+
+    def write(n: int) -> None:
+        with sqlite_engine.begin() as connection:
+            with guard:
+                inside[0] += 1
+                most[0] = max(most[0], inside[0])
+            connection.execute(text("INSERT INTO marks VALUES (:n, 'thread')"), {"n": n})
+            time.sleep(0.005)  # hold the write lock a while
+            with guard:
+                inside[0] -= 1
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with sqlite_engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM marks")).scalar_one() == 8
+    assert most[0] == 1
+
+
+def test_the_gate_is_released_by_commit_rollback_and_close(sqlite_engine: Engine) -> None:
+    url = sqlite_engine.url.database
+    assert url is not None
+    gate = writer_gate(url)
+    with sqlite_engine.connect() as connection:
+        driver = connection.connection.driver_connection
+        assert isinstance(driver, GatedConnection) and driver.gate is gate
+        connection.begin()
+        connection.execute(text("INSERT INTO marks VALUES (1, 'rolled back')"))
+        assert not _free(gate)
+        connection.rollback()
+        assert _free(gate)
+        connection.begin()
+        connection.execute(text("INSERT INTO marks VALUES (2, 'committed')"))
+        connection.commit()
+        assert _free(gate)
+        connection.begin()
+        assert not _free(gate)
+    assert _free(gate)  # closing the connection (back to the pool: rolled back) released it
+    with sqlite_engine.connect() as connection:
+        rows = connection.execute(text("SELECT n FROM marks")).scalars().all()
+    assert rows == [2]
+
+
+def test_readers_do_not_queue_at_the_gate(sqlite_engine: Engine) -> None:
+    reader = sqlite_engine.execution_options(opencustoms_sqlite_begin="DEFERRED")
+    with sqlite_engine.begin() as writer:
+        writer.execute(text("INSERT INTO marks VALUES (1, 'writer')"))
+        with reader.connect() as connection:  # would wait for the writer if it queued
+            assert connection.execute(text("SELECT count(*) FROM marks")).scalar_one() == 0
+
+
+def test_a_writer_waits_for_another_process_and_fails_like_sqlite_after_the_timeout(
+        tmp_path: Path) -> None:
+    database = tmp_path / "gate.db"
+    lock_path = f"{os.path.realpath(database)}-writers"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", (
+            "import fcntl, os, sys, time\n"
+            f"fd = os.open({lock_path!r}, os.O_RDWR | os.O_CREAT, 0o600)\n"
+            "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+            "print('held', flush=True)\n"
+            "time.sleep(float(sys.argv[1]))\n"), "0.4"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        impatient = WriterGate(os.path.realpath(database), timeout=0.05)
+        with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+            impatient.acquire()
+        patient = WriterGate(os.path.realpath(database), timeout=10)
+        started = time.monotonic()
+        patient.acquire()  # the other process lets go after 0.4 s
+        waited = time.monotonic() - started
+        patient.release()
+    finally:
+        holder.wait(timeout=10)
+    assert waited > 0.05  # it did wait for the other process (no upper bound: shared machine)
+
+
+def test_a_timed_out_begin_is_sqlalchemys_operational_error(
+        sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = sqlite_engine.url.database
+    assert url is not None
+    gate = writer_gate(url)
+    monkeypatch.setattr(gate, "timeout", 0.05)
+    gate.acquire()  # another writer of this process holds the gate
+    try:
+        with (pytest.raises(OperationalError, match="database is locked"),
+              sqlite_engine.begin() as connection):
+            connection.execute(text("INSERT INTO marks VALUES (1, 'never')"))
+    finally:
+        gate.release()
+    with sqlite_engine.begin() as connection:
+        connection.execute(text("INSERT INTO marks VALUES (2, 'after')"))
+        assert connection.execute(text("SELECT n FROM marks")).scalars().all() == [2]
+
+
+def _free(gate: WriterGate) -> bool:
+    """True if the gate can be taken at once by this process (then it is given back)."""
+    try:
+        fd = os.open(gate.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return True
+    finally:
+        os.close(fd)
