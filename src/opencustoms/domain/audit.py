@@ -115,4 +115,35 @@ def entry_document(seq: int, record: AuditRecord, prev_hash: str) -> dict[str, A
 
 def entry_hash(seq: int, record: AuditRecord, prev_hash: str) -> str:
     """SHA-256 (hex) of the entry's canonical JSON."""
-    return hashlib.sha256(canonical_json(entry_document(seq, record, prev_hash))).hexdigest()
+    return chained_hash(entry_pieces(record), seq, prev_hash)
+
+
+def entry_pieces(record: AuditRecord) -> tuple[bytes, bytes]:
+    """The canonical JSON of :func:`entry_document` around its two chain fields: everything
+    before ``prev_hash``'s value and everything after ``seq``'s (keys sort as actor, at, data,
+    event, kind, prev_hash, seq, subject). They depend on the record alone, so they can be made
+    before the chain's tail is known; :func:`chained_hash` completes them."""
+    whole = canonical_json(entry_document(0, record, GENESIS))
+    before, found, after = whole.partition(_CHAIN_FIELDS)
+    if not found or not after.startswith(b","):  # pragma: no cover - key order is fixed
+        raise AssertionError("the entry document's chain fields are not where expected")
+    return before, after
+
+
+_CHAIN_FIELDS = b'"prev_hash":"' + GENESIS.encode() + b'","seq":0'
+
+
+def chained_hash(pieces: tuple[bytes, bytes], seq: int, prev_hash: str) -> str:
+    """SHA-256 (hex) of the canonical JSON of the entry at ``seq`` after ``prev_hash``, whose
+    other fields are ``pieces`` (from :func:`entry_pieces`): the same bytes as
+    ``canonical_json(entry_document(seq, record, prev_hash))``."""
+    if type(seq) is not int or len(prev_hash) != 64 or not (prev_hash.isascii()
+                                                          and prev_hash.isalnum()):
+        raise ValueError("seq must be an integer and prev_hash a SHA-256 hex digest")
+    digest = hashlib.sha256(pieces[0])
+    digest.update(b'"prev_hash":"')
+    digest.update(prev_hash.encode())
+    digest.update(b'","seq":')
+    digest.update(str(seq).encode())
+    digest.update(pieces[1])
+    return digest.hexdigest()

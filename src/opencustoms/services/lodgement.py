@@ -120,12 +120,18 @@ def _register(ctx: ServiceContext, submission: Submission, actor: Party,
             with ctx.uow() as uow:
                 ran_out = draw_quotas(uow, assessment)
                 if ran_out is None:
-                    if rehearsal is None or not rehearsal.replay(uow):
+                    staged = None if rehearsal is None else uow.declarations.stage(
+                        declaration, content_sha256=submission.content_sha256,
+                        document=submission.document)
+                    if staged is not None and rehearsal is not None and rehearsal.replay(uow):
+                        uow.declarations.add_staged(staged)
+                    else:
                         declaration = accepted()
                         on_acceptance(ctx, uow, declaration)
                         journal(uow, declaration)
-                    uow.declarations.add(declaration, content_sha256=submission.content_sha256,
-                                         document=submission.document)
+                        uow.declarations.add(declaration,
+                                             content_sha256=submission.content_sha256,
+                                             document=submission.document)
                     uow.commit()
                     return LodgementResult(declaration, created=True)
             exhausted.add(ran_out)

@@ -64,7 +64,22 @@ class HistoryEntry:
     detail: dict[str, Any]
 
 
+class Staged(Protocol):
+    """Rows a repository made ready before a transaction — values converted, documents
+    serialised — so that the write lock is held only to send them. Only the repository that
+    staged them writes them."""
+
+
 class DeclarationRepository(Protocol):
+    def stage(self, declaration: Declaration, *, content_sha256: str,
+              document: dict[str, Any]) -> Staged:
+        """Make :meth:`add`'s rows ready without touching the database (so that it is done
+        before the transaction takes the write lock); ``declaration`` must not change before
+        :meth:`add_staged` writes them."""
+
+    def add_staged(self, staged: Staged) -> None:
+        """Insert what :meth:`stage` made ready, as :meth:`add` does."""
+
     def add(self, declaration: Declaration, *, content_sha256: str,
             document: dict[str, Any]) -> None:
         """Insert a new declaration and its history entries; ``document`` is its content as
@@ -164,6 +179,12 @@ class AuditEntry:
 
 
 class AuditLog(Protocol):
+    def stage(self, records: Sequence[AuditRecord]) -> Staged:
+        """Check ``records`` and make their rows ready, without touching the database."""
+
+    def append_staged(self, staged: Staged) -> None:
+        """Append what :meth:`stage` made ready, as :meth:`append` does."""
+
     def append(self, records: Sequence[AuditRecord]) -> None:
         """Append ``records`` in order to the hash-chained audit log, in the caller's
         transaction: checked at once (ValueError for what canonical JSON refuses), chained and
@@ -175,6 +196,12 @@ class AuditLog(Protocol):
 
 
 class Outbox(Protocol):
+    def stage(self, notifications: Sequence[Notification]) -> Staged:
+        """Make the rows of ``notifications`` ready, without touching the database."""
+
+    def add_staged(self, staged: Staged) -> None:
+        """Write what :meth:`stage` made ready, as :meth:`add` does."""
+
     def add(self, notifications: Sequence[Notification]) -> None:
         """Write ``notifications`` to the outbox in the caller's transaction."""
 

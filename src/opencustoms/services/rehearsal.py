@@ -26,7 +26,7 @@ from opencustoms.domain.parties import PartyId
 from opencustoms.services.clearance import on_acceptance
 from opencustoms.services.context import ServiceContext
 from opencustoms.services.journal import journal
-from opencustoms.services.ports import AuditEntry, UnitOfWork
+from opencustoms.services.ports import AuditEntry, Staged, UnitOfWork
 
 
 class CannotRehearse(Exception):
@@ -62,43 +62,64 @@ class _SnapshotAccounts:
         raise CannotRehearse("statements are read in the transaction")
 
 
-class _Kept:
-    """Audit records and notifications, in the order they were made."""
+class _KeptRecords:
+    """Audit records, in the order they were appended."""
 
     def __init__(self) -> None:
         self.records: list[AuditRecord] = []
-        self.notifications: list[Notification] = []
 
     def append(self, records: Sequence[AuditRecord]) -> None:
         self.records.extend(records)
+
+    def stage(self, records: Sequence[AuditRecord]) -> Staged:
+        raise CannotRehearse("the audit log is staged in the transaction")
+
+    def append_staged(self, staged: Staged) -> None:
+        raise CannotRehearse("the audit log is written in the transaction")
 
     def entries(self, *, kind: str | None = None, subject: str | None = None,
                 after_seq: int | None = None, limit: int = 100) -> Sequence[AuditEntry]:
         raise CannotRehearse("the audit log is read in the transaction")
 
+
+class _KeptNotifications:
+    """Notifications, in the order they were added."""
+
+    def __init__(self) -> None:
+        self.notifications: list[Notification] = []
+
     def add(self, notifications: Sequence[Notification]) -> None:
         self.notifications.extend(notifications)
+
+    def stage(self, notifications: Sequence[Notification]) -> Staged:
+        raise CannotRehearse("the outbox is staged in the transaction")
+
+    def add_staged(self, staged: Staged) -> None:
+        raise CannotRehearse("the outbox is written in the transaction")
 
 
 class Rehearsal:
     """Acceptance of one declaration, computed on a snapshot of its declarant's account."""
 
-    def __init__(self, accounts: _SnapshotAccounts, kept: _Kept) -> None:
-        self._accounts = accounts
-        self._kept = kept
+    def __init__(self, stand_in: _StandIn) -> None:
+        self._stand_in = stand_in
 
     def replay(self, uow: UnitOfWork) -> bool:
         """Write the rehearsed outcome in ``uow`` if the account (locked now) is unchanged;
-        False, with nothing written, when it moved on since the snapshot."""
-        accounts, kept = self._accounts, self._kept
+        False, with nothing written, when it moved on since the snapshot. The audit records
+        and notifications are made ready before the account is read, which is the
+        transaction's first statement."""
+        accounts = self._stand_in.accounts
+        records = uow.audit.stage(self._stand_in.audit.records)
+        notifications = uow.outbox.stage(self._stand_in.outbox.notifications)
         if accounts.read:
             assert accounts.snapshot is not None
             if uow.accounts.get(accounts.snapshot.party, lock=True) != accounts.snapshot:
                 return False
             if accounts.saved is not None:
                 uow.accounts.save(*accounts.saved)
-        uow.audit.append(kept.records)
-        uow.outbox.add(kept.notifications)
+        uow.audit.append_staged(records)
+        uow.outbox.add_staged(notifications)
         return True
 
 
@@ -107,20 +128,20 @@ def rehearse(ctx: ServiceContext, declaration: Declaration,
     """Run acceptance (securing, routing, release) and its journal on ``declaration`` against
     ``snapshot``; None when that needs the database, and then ``declaration`` must be
     discarded (it may be half-way through acceptance)."""
-    accounts, kept = _SnapshotAccounts(snapshot), _Kept()
-    stand_in = _StandIn(accounts, kept)
+    stand_in = _StandIn(_SnapshotAccounts(snapshot), _KeptRecords(), _KeptNotifications())
     try:
         on_acceptance(ctx, stand_in, declaration)
         journal(stand_in, declaration)
     except CannotRehearse:
         return None
-    return Rehearsal(accounts, kept)
+    return Rehearsal(stand_in)
 
 
 class _StandIn:
     """The parts of a unit of work that acceptance and its journal use."""
 
-    def __init__(self, accounts: _SnapshotAccounts, kept: _Kept) -> None:
+    def __init__(self, accounts: _SnapshotAccounts, audit: _KeptRecords,
+                 outbox: _KeptNotifications) -> None:
         self.accounts = accounts
-        self.audit = kept
-        self.outbox = kept
+        self.audit = audit
+        self.outbox = outbox

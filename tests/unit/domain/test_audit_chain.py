@@ -3,17 +3,22 @@ parties recompute them with their own tools."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from opencustoms.domain.audit import (
     GENESIS,
     AuditRecord,
     canonical_json,
+    chained_hash,
     entry_document,
     entry_hash,
+    entry_pieces,
 )
 
 AT = datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=timezone(timedelta(hours=2)))
@@ -84,3 +89,27 @@ def test_decimals_go_in_as_text() -> None:
     with pytest.raises(ValueError, match="Decimal is not allowed"):
         canonical_json({"amount": Decimal("12.50")})
     assert canonical_json({"amount": "12.50"}) == b'{"amount":"12.50"}'
+
+
+_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+                max_size=12)
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | _TEXT,
+                     lambda inner: st.lists(inner, max_size=3)
+                     | st.dictionaries(_TEXT, inner, max_size=3), max_leaves=8)
+
+
+@given(kind=_TEXT, subject=_TEXT, event=_TEXT, actor=_TEXT,
+       data=st.dictionaries(_TEXT, _JSON, max_size=4), seq=st.integers(1, 10**12),
+       prev=st.text(alphabet="0123456789abcdef", min_size=64, max_size=64))
+def test_the_hash_completed_from_pieces_is_the_hash_of_the_whole_canonical_entry(
+        kind: str, subject: str, event: str, actor: str, data: dict[str, Any], seq: int,
+        prev: str) -> None:
+    record = AuditRecord(kind=kind, subject=subject, event=event, actor=actor, at=AT, data=data)
+    whole = hashlib.sha256(canonical_json(entry_document(seq, record, prev))).hexdigest()
+    assert chained_hash(entry_pieces(record), seq, prev) == whole == entry_hash(seq, record, prev)
+
+
+@pytest.mark.parametrize("prev", ["0" * 63, "0" * 63 + '"', "é" * 64])
+def test_a_chain_field_that_could_break_the_json_is_refused(prev: str) -> None:
+    with pytest.raises(ValueError, match="prev_hash"):
+        chained_hash(entry_pieces(RECORD), 1, prev)

@@ -27,8 +27,15 @@ from sqlalchemy.orm import Session
 from opencustoms.adapters.db.clearance_tables import AuditEntryRow
 from opencustoms.adapters.db.prepared import Prepared, connection_of
 from opencustoms.adapters.db.tables import table_of
-from opencustoms.domain.audit import GENESIS, AuditRecord, entry_hash, require_canonical
-from opencustoms.services.ports import AuditEntry
+from opencustoms.domain.audit import (
+    GENESIS,
+    AuditRecord,
+    chained_hash,
+    entry_hash,
+    entry_pieces,
+    require_canonical,
+)
+from opencustoms.services.ports import AuditEntry, Staged
 
 AUDIT = table_of(AuditEntryRow)
 A = AUDIT.c
@@ -44,41 +51,66 @@ MAX_PAGE: Final = 5000
 VERIFY_BATCH: Final = 2000
 
 
+@dataclass(frozen=True, slots=True)
+class _StagedRecords:
+    """Audit records made ready by :meth:`SqlAuditLog.stage`: their canonical JSON around the
+    chain fields, and their rows without them."""
+
+    pieces: list[tuple[bytes, bytes]]
+    rows: list[Any]
+
+
 class SqlAuditLog:
     """:class:`~opencustoms.services.ports.AuditLog` in the caller's transaction."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
-        self._pending: list[AuditRecord] = []
+        self._pending: list[_StagedRecords] = []
+
+    def stage(self, records: Sequence[AuditRecord]) -> _StagedRecords:
+        """Check ``records`` and make their rows ready: everything but the chain fields, and
+        the canonical JSON around them (``entry_pieces``), so that chaining at the flush is
+        only hashing."""
+        dialect = self._session.get_bind().dialect
+        for record in records:
+            require_canonical(record.data)
+        rows = _INSERT.bind(dialect, [
+            {"seq": 0, "at": record.at, "actor": record.actor, "kind": record.kind,
+             "subject": record.subject, "event": record.event, "data": record.data,
+             "prev_hash": GENESIS, "hash": GENESIS} for record in records])
+        return _StagedRecords([entry_pieces(record) for record in records], rows)
+
+    def append_staged(self, staged: Staged) -> None:
+        """Keep what :meth:`stage` made ready for :meth:`flush`, in order."""
+        if not isinstance(staged, _StagedRecords):
+            raise TypeError("records staged by another audit log")
+        self._pending.append(staged)
 
     def append(self, records: Sequence[AuditRecord]) -> None:
         """Check ``records`` now and keep them for :meth:`flush`, in order."""
-        for record in records:
-            require_canonical(record.data)
-        self._pending.extend(records)
+        self.append_staged(self.stage(records))
 
     def flush(self) -> None:
         """Chain and insert the pending records (the unit of work calls it before committing,
         and before reading the log)."""
         if not self._pending:
             return
-        records, self._pending = self._pending, []
+        staged, self._pending = self._pending, []
         connection = connection_of(self._session)
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
                                {"key": AUDIT_LOCK_KEY})
         tail = _TAIL.first(connection)
         seq, prev = (0, GENESIS) if tail is None else (tail[0], tail[1])
-        rows = []
-        for record in records:
-            seq += 1
-            digest = entry_hash(seq, record, prev)
-            rows.append({"seq": seq, "at": record.at, "actor": record.actor,
-                         "kind": record.kind, "subject": record.subject,
-                         "event": record.event, "data": record.data,
-                         "prev_hash": prev, "hash": digest})
-            prev = digest
-        _INSERT.execute_many(connection, rows)
+        rows, chain = [], []
+        for batch in staged:
+            for pieces, row in zip(batch.pieces, batch.rows, strict=True):
+                seq += 1
+                digest = chained_hash(pieces, seq, prev)
+                rows.append(row)
+                chain.append({"seq": seq, "prev_hash": prev, "hash": digest})
+                prev = digest
+        _INSERT.run_bound(connection, rows, chain)
 
     def discard(self) -> None:
         """Forget pending records (the transaction is rolled back)."""

@@ -15,6 +15,7 @@ Lodgement is the hot path: its rows go in through :class:`~.prepared.Prepared` s
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -55,7 +56,12 @@ from opencustoms.domain.errors import StaleVersion
 from opencustoms.domain.mrn import MRN
 from opencustoms.domain.parties import PartyId
 from opencustoms.domain.workflow import Status
-from opencustoms.services.ports import DeclarationQuery, DuplicateDeclaration, HistoryEntry
+from opencustoms.services.ports import (
+    DeclarationQuery,
+    DuplicateDeclaration,
+    HistoryEntry,
+    Staged,
+)
 
 DECLARATIONS = table_of(DeclarationRow)
 ITEMS = table_of(DeclarationItemRow)
@@ -118,6 +124,14 @@ class SqlDeclarationRepository:
         A taken MRN or (declarant, LRN) raises :class:`DuplicateDeclaration`; the transaction
         is then unusable (PostgreSQL aborts it) and the unit of work must be rolled back.
         """
+        self.add_staged(self.stage(declaration, content_sha256=content_sha256,
+                                   document=document))
+
+    def stage(self, declaration: Declaration, *, content_sha256: str,
+              document: dict[str, Any]) -> _StagedDeclaration:
+        """The rows of :meth:`add`, converted for the driver (documents serialised) without a
+        statement; the declaration's key goes in when the row is inserted."""
+        dialect = self._session.get_bind().dialect
         content = declaration.content
         row = {
             "mrn": declaration.mrn, "lrn": content.lrn, "declarant": content.declarant,
@@ -133,16 +147,34 @@ class SqlDeclarationRepository:
             "risk": None if declaration.risk is None else risk_to_json(declaration.risk),
             **_clearance_values(declaration),
         }
+        return _StagedDeclaration(
+            declaration, len(declaration.events), declaration.version,
+            _INSERT_DECLARATION.bind(dialect, [row])[0],
+            _INSERT_ITEMS.bind(dialect, _item_rows(0, content)),
+            _INSERT_PARTIES.bind(dialect, _party_rows(0, content)),
+            _INSERT_TAX_LINES.bind(dialect, _tax_line_rows(0, declaration)),
+            _INSERT_HISTORY.bind(dialect, _history_rows(0, declaration, first_sequence=1)))
+
+    def add_staged(self, staged: Staged) -> None:
+        if not isinstance(staged, _StagedDeclaration):
+            raise TypeError("rows staged by another repository")
+        declaration = staged.declaration
+        if (len(declaration.events), declaration.version) != (staged.events, staged.version):
+            raise RuntimeError(f"declaration {declaration.mrn} changed after it was staged")
+        connection = connection_of(self._session)
         try:
-            declaration_id = _INSERT_DECLARATION.scalar(connection_of(self._session), row)
+            declaration_id = _INSERT_DECLARATION.scalar_bound(connection, staged.row)
         except IntegrityError as error:
             duplicate = _duplicate(error, declaration)
             if duplicate is None:
                 raise
             raise duplicate from error
-        self._write_lookup_rows(declaration_id, content)
-        self._write_tax_lines(declaration_id, declaration)
-        self._write_history(declaration_id, declaration, first_sequence=1)
+        key = {"declaration_id": declaration_id}
+        for statement, rows in ((_INSERT_ITEMS, staged.items), (_INSERT_PARTIES, staged.parties),
+                                (_INSERT_TAX_LINES, staged.tax_lines),
+                                (_INSERT_HISTORY, staged.history)):
+            statement.run_bound(connection, rows, [key] * len(rows))
+        declaration.stored()
 
     def save(self, declaration: Declaration, *, expected_version: int,
              content_sha256: str | None = None, document: dict[str, Any] | None = None) -> None:
@@ -197,23 +229,13 @@ class SqlDeclarationRepository:
                 "payload_sha256": row.payload_sha256, "document": row.document}])
 
     def _write_lookup_rows(self, declaration_id: int, content: DeclarationContent) -> None:
-        items = [{"declaration_id": declaration_id, "sequence": item.sequence,
-                  "commodity_code": item.commodity_code} for item in content.items]
         connection = connection_of(self._session)
-        _INSERT_ITEMS.execute_many(connection, items)
-        parties = [{"declaration_id": declaration_id, "party_id": party}
-                   for party in sorted(content.party_ids())]
-        _INSERT_PARTIES.execute_many(connection, parties)
+        _INSERT_ITEMS.execute_many(connection, _item_rows(declaration_id, content))
+        _INSERT_PARTIES.execute_many(connection, _party_rows(declaration_id, content))
 
     def _write_tax_lines(self, declaration_id: int, declaration: Declaration) -> None:
-        if declaration.assessment is None:
-            return
-        rows = [{"declaration_id": declaration_id, "line": number, "item": line.item,
-                 "tax_type": line.tax_type, "base": line.base, "base_unit": line.base_unit,
-                 "rate": line.rate, "amount": line.amount, "measure": line.measure,
-                 "measure_type": line.measure_type}
-                for number, line in enumerate(declaration.assessment.lines, start=1)]
-        _INSERT_TAX_LINES.execute_many(connection_of(self._session), rows)
+        _INSERT_TAX_LINES.execute_many(connection_of(self._session),
+                                       _tax_line_rows(declaration_id, declaration))
 
     def _write_version(self, declaration_id: int, declaration: Declaration, at: datetime,
                        document: dict[str, Any]) -> None:
@@ -224,13 +246,9 @@ class SqlDeclarationRepository:
 
     def _write_history(self, declaration_id: int, declaration: Declaration, *,
                        first_sequence: int) -> None:
-        rows = [
-            {"declaration_id": declaration_id, "sequence": first_sequence + offset,
-             "event": event.name, "version": event.version, "status": declaration.status.value,
-             "actor": event.actor, "at": event.at, "detail": event.detail()}
-            for offset, event in enumerate(declaration.events)
-        ]
-        _INSERT_HISTORY.execute_many(connection_of(self._session), rows)
+        _INSERT_HISTORY.execute_many(
+            connection_of(self._session),
+            _history_rows(declaration_id, declaration, first_sequence=first_sequence))
         declaration.stored()
 
     # --- reads ----------------------------------------------------------------------------
@@ -275,6 +293,48 @@ class SqlDeclarationRepository:
         # Never amended: version 1 is the row's own document.
         first = self._execute(select(D.accepted_at, D.document).where(D.mrn == mrn)).first()
         return [] if first is None else [(1, first.accepted_at, first.document)]
+
+
+@dataclass(frozen=True, slots=True)
+class _StagedDeclaration:
+    """A declaration's rows made ready by :meth:`SqlDeclarationRepository.stage`."""
+
+    declaration: Declaration
+    events: int
+    version: int
+    row: Any
+    items: list[Any]
+    parties: list[Any]
+    tax_lines: list[Any]
+    history: list[Any]
+
+
+def _item_rows(declaration_id: int, content: DeclarationContent) -> list[dict[str, Any]]:
+    return [{"declaration_id": declaration_id, "sequence": item.sequence,
+             "commodity_code": item.commodity_code} for item in content.items]
+
+
+def _party_rows(declaration_id: int, content: DeclarationContent) -> list[dict[str, Any]]:
+    return [{"declaration_id": declaration_id, "party_id": party}
+            for party in sorted(content.party_ids())]
+
+
+def _tax_line_rows(declaration_id: int, declaration: Declaration) -> list[dict[str, Any]]:
+    if declaration.assessment is None:
+        return []
+    return [{"declaration_id": declaration_id, "line": number, "item": line.item,
+             "tax_type": line.tax_type, "base": line.base, "base_unit": line.base_unit,
+             "rate": line.rate, "amount": line.amount, "measure": line.measure,
+             "measure_type": line.measure_type}
+            for number, line in enumerate(declaration.assessment.lines, start=1)]
+
+
+def _history_rows(declaration_id: int, declaration: Declaration, *,
+                  first_sequence: int) -> list[dict[str, Any]]:
+    return [{"declaration_id": declaration_id, "sequence": first_sequence + offset,
+             "event": event.name, "version": event.version, "status": declaration.status.value,
+             "actor": event.actor, "at": event.at, "detail": event.detail()}
+            for offset, event in enumerate(declaration.events)]
 
 
 def _conditions(query: DeclarationQuery) -> list[ColumnElement[bool]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -34,6 +35,7 @@ from opencustoms.services.ports import (
     DeliveryAttempt,
     DeliveryStatus,
     DueDelivery,
+    Staged,
     StoredNotification,
     Webhook,
 )
@@ -59,13 +61,26 @@ class SqlOutbox:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def add(self, notifications: Sequence[Notification]) -> None:
-        if not notifications:
-            return
-        _INSERT.execute_many(connection_of(self._session), [
+    def stage(self, notifications: Sequence[Notification]) -> _StagedNotifications:
+        """The rows of ``notifications``, converted for the driver (bodies serialised)."""
+        return _StagedNotifications(_INSERT.bind(self._session.get_bind().dialect, [
             {"party_id": n.party, "function_code": n.function.value, "mrn": n.mrn,
              "lrn": n.lrn, "created_at": n.at, "body": n.body, "acknowledged_at": None}
-            for n in notifications])
+            for n in notifications]))
+
+    def add_staged(self, staged: Staged) -> None:
+        if not isinstance(staged, _StagedNotifications):
+            raise TypeError("notifications staged by another outbox")
+        _INSERT.run_bound(connection_of(self._session), staged.rows)
+
+    def add(self, notifications: Sequence[Notification]) -> None:
+        if notifications:
+            self.add_staged(self.stage(notifications))
+
+
+@dataclass(frozen=True, slots=True)
+class _StagedNotifications:
+    rows: list[Any]
 
 
 def _notification(row: RowMapping, prefix: str = "") -> StoredNotification:

@@ -114,23 +114,23 @@ class Prepared:
             return tuple([values[name] for name in compiled.names])
         return {name: values[name] for name in compiled.names}
 
-    def execute(self, connection: Connection, values: Mapping[str, Any] | None = None) -> Any:
-        """Run the statement once; returns the driver's cursor (rows not yet fetched)."""
-        compiled = self._for(connection.dialect)
-        parameters = self._parameters(compiled, values or {})
-        cursor = connection.connection.cursor()
-        try:
-            cursor.execute(compiled.sql, parameters)
-        except connection.dialect.loaded_dbapi.Error as error:
-            raise _translated(compiled.sql, parameters, error, connection.dialect) from error
-        return cursor
+    def bind(self, dialect: Dialect, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+        """The driver's parameters of ``rows``, converted now — before the transaction, so
+        that the work is not done while the write lock is held — for :meth:`run_bound`."""
+        compiled = self._for(dialect)
+        return [self._parameters(compiled, row) for row in rows]
 
-    def execute_many(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Run the statement for every row (no results: an ``insert`` without RETURNING)."""
-        if not rows:
+    def run_bound(self, connection: Connection, parameters: Sequence[Any],
+                  late: Sequence[Mapping[str, Any]] | None = None) -> None:
+        """Run the statement for parameters made by :meth:`bind`, with ``late`` values per row
+        (known only inside the transaction: keys and hashes; their columns must convert
+        nothing) put in place."""
+        if not parameters:
             return
         compiled = self._for(connection.dialect)
-        parameters = [self._parameters(compiled, row) for row in rows]
+        if late is not None:
+            parameters = [self._patched(compiled, row, values)
+                          for row, values in zip(parameters, late, strict=True)]
         cursor = connection.connection.cursor()
         try:
             if len(parameters) == 1:
@@ -142,10 +142,46 @@ class Prepared:
         finally:
             cursor.close()
 
+    @staticmethod
+    def _patched(compiled: _Compiled, row: Any, values: Mapping[str, Any]) -> Any:
+        if any(name in values for name, _ in compiled.binds):
+            raise ValueError("late values must need no conversion by their column type")
+        if not compiled.positional:
+            return {**row, **values}
+        patched = list(row)
+        for name, value in values.items():
+            patched[compiled.names.index(name)] = value
+        return tuple(patched)
+
+    def execute(self, connection: Connection, values: Mapping[str, Any] | None = None) -> Any:
+        """Run the statement once; returns the driver's cursor (rows not yet fetched)."""
+        compiled = self._for(connection.dialect)
+        return self._execute_bound(connection, self._parameters(compiled, values or {}))
+
+    def _execute_bound(self, connection: Connection, parameters: Any) -> Any:
+        compiled = self._for(connection.dialect)
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(compiled.sql, parameters)
+        except connection.dialect.loaded_dbapi.Error as error:
+            raise _translated(compiled.sql, parameters, error, connection.dialect) from error
+        return cursor
+
+    def execute_many(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run the statement for every row (no results: an ``insert`` without RETURNING)."""
+        self.run_bound(connection, self.bind(connection.dialect, rows))
+
     def first(self, connection: Connection,
               values: Mapping[str, Any] | None = None) -> tuple[Any, ...] | None:
         """The first returned row, converted by the columns' types; None when there is none."""
-        cursor = self.execute(connection, values)
+        return self._first(connection, self.execute(connection, values))
+
+    def scalar_bound(self, connection: Connection, parameters: Any) -> Any:
+        """:meth:`scalar` for parameters made by :meth:`bind`."""
+        row = self._first(connection, self._execute_bound(connection, parameters))
+        return None if row is None else row[0]
+
+    def _first(self, connection: Connection, cursor: Any) -> tuple[Any, ...] | None:
         try:
             row = cursor.fetchone()
             if row is None:
