@@ -95,7 +95,8 @@ def _services(engine: Engine, reference: Callable[[], ReferenceData],
     factory = SqlUnitOfWorkFactory(engine)
     return ServiceContext(uow=factory, reader=factory.read_only, reference=reference,
                           tariff=tariff, clock=SystemClock(),
-                          profiles=CachedProfiles(factory.read_only))
+                          profiles=CachedProfiles(factory.read_only),
+                          account_snapshot=factory.account_snapshot)
 
 
 def migrate(settings: Settings) -> str | None:

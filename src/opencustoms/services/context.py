@@ -6,6 +6,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from opencustoms.domain.accounts import Account
+from opencustoms.domain.parties import PartyId
 from opencustoms.domain.reference import ReferenceData
 from opencustoms.risk.policy import SelectivityPolicy
 from opencustoms.risk.profiles import RiskProfile
@@ -25,7 +27,8 @@ class ServiceContext:
     """Dependencies shared by the use cases; built once by ``bootstrap``.
 
     ``reader`` gives units of work for pure reads (they never wait for writers); use cases that
-    write use ``uow``."""
+    write use ``uow``. ``account_snapshot`` reads a party's account outside any transaction
+    (lodgement rehearses acceptance on it; ``None``: a read-only unit of work is used)."""
 
     uow: Callable[[], UnitOfWork]
     reader: Callable[[], UnitOfWork]
@@ -36,3 +39,4 @@ class ServiceContext:
     policy: SelectivityPolicy = field(default_factory=SelectivityPolicy)
     model: ModelProvider | None = None
     signer: ReleaseSigner | None = None
+    account_snapshot: Callable[[PartyId], Account | None] | None = None

@@ -73,6 +73,8 @@ def lodge(ctx: ServiceContext, submission: Submission, actor: Party) -> Lodgemen
 
 def _account_snapshot(ctx: ServiceContext, party: PartyId) -> Account | None:
     """The declarant's account as it is now, read without a lock (see ``rehearsal``)."""
+    if ctx.account_snapshot is not None:
+        return ctx.account_snapshot(party)
     with ctx.reader() as uow:
         return uow.accounts.get(party)
 

@@ -60,6 +60,23 @@ def test_an_account_and_its_entries_survive_the_round_trip(
     assert statement == saved
 
 
+def test_a_snapshot_reads_the_committed_account_without_waiting_for_a_writer(
+        uow_factory: SqlUnitOfWorkFactory) -> None:
+    assert uow_factory.account_snapshot(BETA) is None
+    open_account(uow_factory, "10.00", "500.00")
+    committed = Account(BETA, "EUR", D("10.00"), D("500.00"), D("0.00"), updated_at=AT)
+    with uow_factory() as uow:
+        account = uow.accounts.get(BETA, lock=True)  # a writer holds the account (and lock)
+        assert account is not None
+        uow.accounts.save(account, account.credit(D("5.00"), "BANK 9", actor=BETA,
+                                                  at=AT + timedelta(hours=1)))
+        # Read from another connection meanwhile: the last committed state, at once.
+        assert uow_factory.account_snapshot(BETA) == committed
+        uow.commit()
+    assert uow_factory.account_snapshot(BETA) == Account(
+        BETA, "EUR", D("15.00"), D("500.00"), D("0.00"), updated_at=AT + timedelta(hours=1))
+
+
 def test_an_account_is_opened_only_once(uow_factory: SqlUnitOfWorkFactory) -> None:
     open_account(uow_factory, "10.00")
     with uow_factory() as uow:

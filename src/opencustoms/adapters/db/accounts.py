@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Result, Row, bindparam, insert, select, update
+from sqlalchemy import Engine, Result, Row, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
@@ -58,11 +58,7 @@ class SqlAccountLedger:
 
     def get(self, party: PartyId, *, lock: bool = False) -> Account | None:
         statement = _READ_LOCKED if lock else _READ
-        row = statement.first(connection_of(self._session), {"key_party": party})
-        if row is None:
-            return None
-        party_id, currency, balance, reference, used, updated_at = row
-        return Account(PartyId(party_id), currency, balance, reference, used, updated_at)
+        return _account(statement.first(connection_of(self._session), {"key_party": party}))
 
     def open(self, account: Account) -> bool:
         """Insert ``account`` unless the party has one: two transactions opening the same
@@ -105,6 +101,20 @@ class SqlAccountLedger:
     def secured_for(self, mrn: str) -> Sequence[AccountEntry]:
         statement = select(ENTRIES).where(E.mrn == mrn).order_by(E.id)
         return [_entry(row) for row in self._execute(statement)]
+
+
+def account_snapshot(engine: Engine, party: PartyId) -> Account | None:
+    """``party``'s account as last committed, read in one statement outside any transaction
+    (no session, no BEGIN): the snapshot a lodgement rehearses acceptance on, which its
+    transaction then checks against the locked row."""
+    return _account(_READ.first_outside(engine, {"key_party": party}))
+
+
+def _account(row: tuple[Any, ...] | None) -> Account | None:
+    if row is None:
+        return None
+    party_id, currency, balance, reference, used, updated_at = row
+    return Account(PartyId(party_id), currency, balance, reference, used, updated_at)
 
 
 def _entry_values(entry: AccountEntry) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, exc
+from sqlalchemy import Connection, Dialect, Engine, exc
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement, ColumnElement
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -159,13 +159,30 @@ class Prepared:
         return self._execute_bound(connection, self._parameters(compiled, values or {}))
 
     def _execute_bound(self, connection: Connection, parameters: Any) -> Any:
-        compiled = self._for(connection.dialect)
-        cursor = connection.connection.cursor()
+        return self._on_driver(connection.dialect, connection.connection, parameters)
+
+    def _on_driver(self, dialect: Dialect, driver_connection: Any, parameters: Any) -> Any:
+        compiled = self._for(dialect)
+        cursor = driver_connection.cursor()
         try:
             cursor.execute(compiled.sql, parameters)
-        except connection.dialect.loaded_dbapi.Error as error:
-            raise _translated(compiled.sql, parameters, error, connection.dialect) from error
+        except dialect.loaded_dbapi.Error as error:
+            raise _translated(compiled.sql, parameters, error, dialect) from error
         return cursor
+
+    def first_outside(self, engine: Engine,
+                      values: Mapping[str, Any] | None = None) -> tuple[Any, ...] | None:
+        """:meth:`first` on a pooled connection outside any transaction: one statement, which
+        is its own read (SQLite in autocommit; PostgreSQL rolls it back on return to the
+        pool). For a snapshot that a later transaction checks, not for decisions."""
+        dialect = engine.dialect
+        driver = engine.raw_connection()
+        try:
+            cursor = self._on_driver(dialect, driver, self._parameters(self._for(dialect),
+                                                                      values or {}))
+            return self._first_row(dialect, cursor)
+        finally:
+            driver.close()
 
     def execute_many(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         """Run the statement for every row (no results: an ``insert`` without RETURNING)."""
@@ -182,11 +199,14 @@ class Prepared:
         return None if row is None else row[0]
 
     def _first(self, connection: Connection, cursor: Any) -> tuple[Any, ...] | None:
+        return self._first_row(connection.dialect, cursor)
+
+    def _first_row(self, dialect: Dialect, cursor: Any) -> tuple[Any, ...] | None:
         try:
             row = cursor.fetchone()
             if row is None:
                 return None
-            processors = self._result_processors(connection.dialect, cursor.description)
+            processors = self._result_processors(dialect, cursor.description)
         finally:
             cursor.close()
         return tuple(value if processor is None else processor(value)

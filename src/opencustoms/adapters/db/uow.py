@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from opencustoms.adapters.db.accounts import SqlAccountLedger
+from opencustoms.adapters.db.accounts import SqlAccountLedger, account_snapshot
 from opencustoms.adapters.db.audit import SqlAuditLog
 from opencustoms.adapters.db.control_results import SqlControlResults, SqlReleaseTimes
 from opencustoms.adapters.db.declarations import SqlDeclarationRepository
@@ -23,6 +23,8 @@ from opencustoms.adapters.db.parties import SqlPartyRepository, SqlRejectionLog
 from opencustoms.adapters.db.quotas import SqlQuotaLedger
 from opencustoms.adapters.db.reference import SqlReferenceRepository
 from opencustoms.adapters.db.risk_profiles import SqlRiskProfileRepository
+from opencustoms.domain.accounts import Account
+from opencustoms.domain.parties import PartyId
 from opencustoms.services.ports import (
     AccountLedger,
     AuditLog,
@@ -134,6 +136,10 @@ class SqlUnitOfWorkFactory:
 
     def read_only(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._reader)
+
+    def account_snapshot(self, party: PartyId) -> Account | None:
+        """The party's account as last committed, read outside any transaction."""
+        return account_snapshot(self.engine, party)
 
     def dispose(self) -> None:
         """Close the engine's pooled connections."""
