@@ -81,6 +81,7 @@ class _Calculation:
         self.converter = MonetaryConverter(reference, on, tariff)
         self.quotas = QuotaLedger(quota_balance)
         self.problems: list[Problem] = []
+        self.day = on.isoformat()
 
     def run(self) -> Assessment:
         valuation = customs_values(self.content, on=self.on, reference=self.reference)
@@ -97,7 +98,7 @@ class _Calculation:
             work = ItemWork(i, item, value.value, self.currency, self.minor,
                             ItemQuantities.of_item(item, commodity.supplementary_unit),
                             self.converter, notes=[value.note])
-            self._assess(work)
+            self._assess(work, commodity)
             self.problems += work.problems
             items.append(ItemAssessment(item.sequence, value.value, tuple(work.lines),
                                         tuple(work.notes), work.quota_draw))
@@ -109,14 +110,14 @@ class _Calculation:
                            minor_unit=self.minor)
         return _assessment(self.currency, self.on, items, fees)
 
-    def _assess(self, work: ItemWork) -> None:
+    def _assess(self, work: ItemWork, commodity: Commodity) -> None:
         item, kind = work.item, self.content.type
-        chain = commodity_chain(self.reference, item.commodity_code, self.on)
+        chain = commodity_chain(self.reference, item.commodity_code, self.on, leaf=commodity)
         measures = in_force(self.tariff, chain, self.on, origin=item.country_of_origin,
                             additional_codes=item.additional_codes, declaration_type=kind)
         considered = ", ".join(f"{m.type.id} {m.sid}" for m in measures.applicable)
         work.notes.append(f"measures in force for {item.commodity_code} from "
-                          f"{item.country_of_origin or 'any origin'} on {self.on.isoformat()}: "
+                          f"{item.country_of_origin or 'any origin'} on {self.day}: "
                           f"{considered or 'none'}")
         check_controls(work, measures)
         if kind == DeclarationType.IMPORT:

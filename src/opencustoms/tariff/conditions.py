@@ -158,7 +158,7 @@ def evaluate_conditions(measure: Measure, facts: ConditionFacts) -> Outcome:
     Raises :class:`~opencustoms.tariff.expressions.MissingQuantity` or ``MissingRate`` when
     a threshold needs a quantity or a rate that is not available."""
     if not measure.conditions:  # most measures: the duty as it stands, the same every time
-        return _unconditional(measure)
+        return unconditional(measure)
     applies, blocking = True, None
     components = measure.components
     replaced = False
@@ -177,6 +177,7 @@ def evaluate_conditions(measure: Measure, facts: ConditionFacts) -> Outcome:
     return Outcome(applies, blocking, components, tuple(reasons), tuple(documents))
 
 
-_unconditional: RecordMemo[Measure, Outcome] = RecordMemo(
+unconditional: RecordMemo[Measure, Outcome] = RecordMemo(
     lambda measure: Outcome(True, None, measure.components, ()))
-"""The outcome of a measure without conditions (frozen, so one per measure is shared)."""
+"""The outcome of a measure without conditions (frozen, so one per measure is shared): it
+needs no facts of the goods item."""

@@ -32,10 +32,11 @@ class MonetaryConverter:
     tariff: Tariff | None = None
     _cache: dict[str, tuple[Decimal, bool] | None] = field(default_factory=dict)
     _described: dict[str, str] = field(default_factory=dict)
+    national: str = field(init=False)
+    """The jurisdiction's currency (read once: every conversion compares with it)."""
 
-    @property
-    def national(self) -> str:
-        return self.reference.jurisdiction.currency
+    def __post_init__(self) -> None:
+        self.national = self.reference.jurisdiction.currency
 
     def to_national(self, amount: Decimal, currency: str) -> Decimal | None:
         """``amount`` of ``currency`` in national currency; None when no rate is known."""

@@ -16,6 +16,7 @@ from decimal import Decimal
 from opencustoms.domain.money import round_to_minor
 from opencustoms.tariff.assessment import TaxLine
 from opencustoms.tariff.expressions import format_amount, show
+from opencustoms.tariff.memo import RecordMemo
 from opencustoms.tariff.model import Fee, TaxType
 
 
@@ -32,6 +33,20 @@ def format_fee(fee: Fee, currency: str) -> str:
     if fee.maximum is not None:
         text += f" MAX {format_amount(fee.maximum)} {currency}"
     return text
+
+
+def _rate(fee: Fee, currency: str) -> str:
+    """:func:`format_fee`, written once per fee and currency: every declaration pays the
+    same few fees."""
+    written = _written(fee)
+    text = written.get(currency)
+    if text is None:
+        text = written[currency] = format_fee(fee, currency)
+    return text
+
+
+_written: RecordMemo[Fee, dict[str, str]] = RecordMemo(lambda _fee: {})
+"""Fee -> its rate as written, by currency."""
 
 
 def fee_amount(fee: Fee, total_value: Decimal) -> Decimal:
@@ -53,7 +68,7 @@ def assess_fees(fees: Iterable[Fee], *, declaration_type: str, on: date, total_v
             continue
         exact = fee_amount(fee, total_value)
         amount = round_to_minor(exact, minor_unit)
-        rate = format_fee(fee, currency)
+        rate = _rate(fee, currency)
         explanation = (f"{fee.description or 'customs processing fee'} {fee.code}: {rate} on "
                        f"total customs value {total_value} {currency} → {show(exact)}; "
                        f"rounded {amount} {currency}")

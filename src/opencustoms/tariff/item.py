@@ -17,21 +17,25 @@ from opencustoms.domain.goods import GoodsItem
 from opencustoms.domain.money import round_to_minor
 from opencustoms.tariff import problems as tx
 from opencustoms.tariff.assessment import QuotaDraw, TaxLine
-from opencustoms.tariff.conditions import ConditionFacts, Outcome, evaluate_conditions
+from opencustoms.tariff.conditions import (
+    ConditionFacts,
+    Outcome,
+    evaluate_conditions,
+    unconditional,
+)
 from opencustoms.tariff.conversion import MonetaryConverter
 from opencustoms.tariff.expressions import (
     RETAIL_PRICE,
-    Evaluation,
     ExpressionContext,
     ExpressionError,
     MissingQuantity,
     MissingRate,
     UnsupportedExpression,
-    evaluate,
     format_expression,
+    work_out,
 )
 from opencustoms.tariff.measures import describe
-from opencustoms.tariff.model import DutyComponent, Measure
+from opencustoms.tariff.model import Measure
 from opencustoms.tariff.units import ItemQuantities, unit_label
 
 
@@ -85,16 +89,10 @@ class ItemWork:
     def outcome(self, measure: Measure) -> Outcome | None:
         """The measure's conditions for this item; None (and a problem) if they cannot be
         checked."""
+        if not measure.conditions:  # most measures: spare making the item's facts
+            return unconditional(measure)
         try:
             return evaluate_conditions(measure, self.facts())
-        except ExpressionError as error:
-            self.fail(error, measure)
-            return None
-
-    def evaluate(self, measure: Measure, components: tuple[DutyComponent, ...],
-                 value: Decimal | None = None) -> Evaluation | None:
-        try:
-            return evaluate(components, self.context(value))
         except ExpressionError as error:
             self.fail(error, measure)
             return None
@@ -103,15 +101,17 @@ class ItemWork:
                value: Decimal | None = None, why: str = "") -> TaxLine | None:
         """Evaluate the duty ``outcome`` of ``measure``'s conditions gives and add the
         rounded tax line."""
-        evaluation = self.evaluate(measure, outcome.components, value)
-        if evaluation is None:
+        try:
+            exact, base, base_unit, working = work_out(outcome.components, self.context(value))
+        except ExpressionError as error:
+            self.fail(error, measure)
             return None
         rate = format_expression(outcome.components)
-        amount = round_to_minor(evaluation.amount, self.minor)
+        amount = round_to_minor(exact, self.minor)
         conditions = f" ({'; '.join(outcome.reasons)})" if outcome.reasons else ""
-        explanation = (f"{describe(measure)}{why}{conditions}: {rate}: {evaluation.working}; "
+        explanation = (f"{describe(measure)}{why}{conditions}: {rate}: {working}; "
                        f"rounded {amount} {self.currency}")
-        line = TaxLine(self.item.sequence, str(tax_type), evaluation.base, evaluation.base_unit,
+        line = TaxLine(self.item.sequence, str(tax_type), base, base_unit,
                        rate, amount, measure.sid, measure.type.id, explanation)
         self.lines.append(line)
         return line

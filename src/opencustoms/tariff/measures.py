@@ -18,11 +18,11 @@ first), valid on the date of acceptance. Of those, a measure applies to the item
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from opencustoms.domain.declaration import DeclarationType
-from opencustoms.domain.reference import ReferenceData
+from opencustoms.domain.reference import Commodity, ReferenceData
 from opencustoms.tariff.memo import RecordMemo
 from opencustoms.tariff.model import ERGA_OMNES, Measure, MeasureKind, Tariff
 
@@ -41,10 +41,16 @@ FISCAL_KINDS = frozenset({K.VAT, K.EXCISE})
 MAX_DEPTH = 32
 
 
-def commodity_chain(reference: ReferenceData, code: str, on: date) -> tuple[str, ...]:
-    """``code`` and its ancestors in the nomenclature valid on ``on``, leaf first."""
+def commodity_chain(reference: ReferenceData, code: str, on: date, *,
+                    leaf: Commodity | None = None) -> tuple[str, ...]:
+    """``code`` and its ancestors in the nomenclature valid on ``on``, leaf first.
+
+    ``leaf`` is ``code``'s node on ``on`` when the caller has already looked it up."""
     chain: list[str] = []
     current: str | None = code
+    if leaf is not None:
+        chain.append(code)
+        current = leaf.parent
     while current is not None and current not in chain and len(chain) < MAX_DEPTH:
         chain.append(current)
         node = reference.commodity(current, on)
@@ -81,8 +87,19 @@ class InForce:
 
     applicable: tuple[Measure, ...]
     other_additional_code: tuple[Measure, ...]
+    _by_kind: dict[MeasureKind, list[Measure]] = field(
+        init=False, repr=False, compare=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # the assessment of a goods item asks for its measures by kind about ten times:
+        # sort them once (frozen, so the index cannot go stale)
+        for measure in self.applicable:
+            self._by_kind.setdefault(measure.type.kind, []).append(measure)
 
     def of_kind(self, *kinds: MeasureKind) -> list[Measure]:
+        """The applicable measures of ``kinds``, in the order of :attr:`applicable`."""
+        if len(kinds) == 1:
+            return list(self._by_kind.get(kinds[0], ()))
         return [m for m in self.applicable if m.type.kind in kinds]
 
 

@@ -31,7 +31,7 @@ from opencustoms.domain.declaration import Amount, DeclarationContent, Declarati
 from opencustoms.domain.errors import Problem, pointer
 from opencustoms.domain.goods import GoodsItem
 from opencustoms.domain.money import round_to_minor
-from opencustoms.domain.reference import CodeList, ReferenceData
+from opencustoms.domain.reference import CodeList, CodeListEntry, ReferenceData
 from opencustoms.tariff import problems as tx
 from opencustoms.tariff.conversion import MonetaryConverter
 from opencustoms.tariff.expressions import show
@@ -70,18 +70,33 @@ def apportion(total: Decimal, weights: Sequence[Decimal], minor_unit: int) -> tu
     Weights below zero count as zero; when all weights are zero the split is equal."""
     if not weights:
         return ()
-    units = int(total.scaleb(minor_unit).to_integral_value())
-    sign, units = (-1, -units) if units < 0 else (1, units)
+    return _split(total, _scaled(weights), minor_unit)
+
+
+def _scaled(weights: Sequence[Decimal]) -> list[int]:
+    """The weights as whole numbers in the same proportions (zero for negative weights; all
+    ones when every weight is zero): the same for every header cost of a declaration."""
     exponent = min(min(_exponent(w) for w in weights), 0)
     scaled = [max(int(w.scaleb(-exponent)), 0) for w in weights]
     if sum(scaled) == 0:
         scaled = [1] * len(weights)
+    return scaled
+
+
+def _split(total: Decimal, scaled: list[int], minor_unit: int) -> tuple[Decimal, ...]:
+    """:func:`apportion` by weights already made whole by :func:`_scaled`."""
+    units = int(total.scaleb(minor_unit).to_integral_value())
+    sign, units = (-1, -units) if units < 0 else (1, units)
+    if len(scaled) == 1:  # one goods item takes the whole, nothing is left over
+        return (Decimal(sign * units).scaleb(-minor_unit),)
     whole = sum(scaled)
     parts = [units * w // whole for w in scaled]
     remainders = [units * w % whole for w in scaled]
-    by_remainder = sorted(range(len(parts)), key=lambda i: (-remainders[i], i))
-    for i in by_remainder[:units - sum(parts)]:
-        parts[i] += 1
+    left = units - sum(parts)
+    if left:  # else the shares came out whole: no remainders to rank
+        by_remainder = sorted(range(len(parts)), key=lambda i: (-remainders[i], i))
+        for i in by_remainder[:left]:
+            parts[i] += 1
     return tuple(Decimal(sign * p).scaleb(-minor_unit) for p in parts)
 
 
@@ -92,6 +107,8 @@ def _exponent(value: Decimal) -> int:
 
 def implausible_numbers(content: DeclarationContent) -> list[Problem]:
     """TX615: every number the calculation uses must be finite, not negative, below 10^15."""
+    if _all_plausible(content):  # nearly always: spare building every pointer
+        return []
     numbers: list[tuple[tuple[str | int, ...], Decimal | None]] = [
         ((name, "amount"), amount.amount) for name, amount in _headers(content)]
     for i, item in enumerate(content.items):
@@ -105,6 +122,19 @@ def implausible_numbers(content: DeclarationContent) -> list[Problem]:
     return [tx.problem(tx.IMPLAUSIBLE_NUMBER, pointer(*where), f"{value} is not a plausible "
                        f"amount or quantity") for where, value in numbers
             if value is not None and not (value.is_finite() and 0 <= value < LIMIT)]
+
+
+def _all_plausible(content: DeclarationContent) -> bool:
+    """Whether :func:`implausible_numbers` finds nothing (the same numbers, same test)."""
+    numbers: list[Decimal | None] = [amount.amount for _name, amount in _headers(content)]
+    for item in content.items:
+        numbers += (item.item_price, item.net_mass, item.gross_mass,
+                    item.supplementary_quantity, item.customs_value)
+        numbers += [q.value for q in item.quantities]
+    for value in numbers:
+        if value is not None and not (value.is_finite() and 0 <= value < LIMIT):
+            return False
+    return True
 
 
 def _headers(content: DeclarationContent) -> Iterator[tuple[str, Amount]]:
@@ -121,16 +151,15 @@ class _Header:
     name: str
     total: Decimal
     parts: tuple[Decimal, ...]
+    of_total: str
+    """What each part is a share of, as every goods item's valuation note says it."""
 
 
-def _adds(content: DeclarationContent, reference: ReferenceData, on: date,
-          attribute: str) -> bool | None:
+def _adds(incoterm: CodeListEntry | None, attribute: str) -> bool | None:
     """Whether the buyer bears a cost: True/False per the Incoterm, None if not known."""
-    entry = (reference.entry(CodeList.INCOTERM, content.incoterm, on)
-             if content.incoterm else None)
-    if entry is None or attribute not in entry.attributes:
+    if incoterm is None or attribute not in incoterm.attributes:
         return None
-    return entry.attributes[attribute].strip().lower() != "true"
+    return incoterm.attributes[attribute].strip().lower() != "true"
 
 
 class _Valuer:
@@ -142,6 +171,8 @@ class _Valuer:
         self.national = reference.jurisdiction.currency
         self.minor = reference.minor_unit(self.national)
         self.problems: list[Problem] = []
+        self._weights: list[int] | None = None
+        self._priced_in: tuple[str, bool] | None = None
 
     def convert(self, amount: Amount, where: str) -> Decimal | None:
         converted = self.converter.to_national(amount.amount, amount.currency)
@@ -158,17 +189,23 @@ class _Valuer:
         converted = self.convert(amount, name)
         if converted is None:
             return None
-        total = round_to_minor(converted, self.minor)
-        weights = [item.item_price for item in self.content.items]
-        return _Header(name, sign * total, apportion(sign * total, weights, self.minor))
+        total = sign * round_to_minor(converted, self.minor)
+        of_total = f" (share of {abs(total)} by item price)"
+        if not self.content.items:
+            return _Header(name, total, (), of_total)
+        if self._weights is None:  # every header cost is split by the same item prices
+            self._weights = _scaled([item.item_price for item in self.content.items])
+        return _Header(name, total, _split(total, self._weights, self.minor), of_total)
 
     def buyer_costs(self) -> list[_Header]:
         """Freight and insurance the Incoterm leaves to the buyer, minus deductions."""
         costs: list[_Header] = []
         is_import = self.content.type != DeclarationType.EXPORT
+        incoterm = (self.reference.entry(CodeList.INCOTERM, self.content.incoterm, self.on)
+                    if self.content.incoterm else None)
         for name, attribute in (("freight", "seller_pays_main_carriage"),
                                 ("insurance", "seller_pays_insurance")):
-            buyer_pays = _adds(self.content, self.reference, self.on, attribute)
+            buyer_pays = _adds(incoterm, attribute)
             if getattr(self.content, name) is None:
                 if buyer_pays and self.content.type == DeclarationType.IMPORT:
                     self.problems.append(tx.problem(
@@ -195,8 +232,10 @@ class _Valuer:
                                     f"(valuation method {method})")
         if price is None:
             return None
-        value = round_to_minor(price + sum((c.parts[i] for c in costs), Decimal(0)),
-                               self.minor)
+        shares = Decimal(0)
+        for cost in costs:
+            shares += cost.parts[i]
+        value = round_to_minor(price + shares, self.minor)
         if value < 0:
             self.problems.append(tx.problem(
                 tx.NEGATIVE_CUSTOMS_VALUE, "/deductions",
@@ -206,15 +245,19 @@ class _Valuer:
 
     def _note(self, item: GoodsItem, price: Decimal, costs: list[_Header], i: int,
               value: Decimal) -> str:
-        invoice = self.content.invoice
-        currency = invoice.currency if invoice is not None else self.national
-        rate = self.converter.describe(currency)
-        text = (f"customs value (method 1, transaction value): price {item.item_price} "
-                f"{currency}" + (f" at {rate} = {show(price)} {self.national}" if rate else ""))
+        if self._priced_in is None:  # the same currency and rate for every goods item
+            invoice = self.content.invoice
+            currency = invoice.currency if invoice is not None else self.national
+            rate = self.converter.describe(currency)
+            self._priced_in = (f" {currency} at {rate} = ", True) if rate else (f" {currency}",
+                                                                                  False)
+        priced_in, converted = self._priced_in
+        text = f"customs value (method 1, transaction value): price {item.item_price}{priced_in}"
+        if converted:  # the price in national currency follows the rate
+            text += f"{show(price)} {self.national}"
         for cost in costs:
             part = cost.parts[i]
-            text += (f" {'-' if part < 0 else '+'} {cost.name} {abs(part)} (share of "
-                     f"{abs(cost.total)} by item price)")
+            text += f" {'-' if part < 0 else '+'} {cost.name} {abs(part)}{cost.of_total}"
         return f"{text} = {value} {self.national}"
 
 

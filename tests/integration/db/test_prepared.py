@@ -113,3 +113,23 @@ def test_a_missing_value_is_refused_not_written_as_null(samples: Engine) -> None
         session.rollback()
         assert connection_of(session).execute(
             select(func.count()).select_from(SAMPLES)).scalar_one() == 0
+
+
+def test_many_rows_go_in_chunks_and_a_failure_in_any_chunk_fails_the_whole_write(
+        samples: Engine) -> None:
+    rows = [{**ROW, "code": f"M{i:04d}", "amount": Decimal(i) / 100} for i in range(450)]
+    with Session(samples) as session:
+        INSERT_MANY.execute_many(connection_of(session), rows)  # 450 × 5 values: 3 chunks
+        session.commit()
+    with Session(samples) as session:
+        stored = connection_of(session).execute(
+            select(SAMPLES.c.code, SAMPLES.c.amount).order_by(SAMPLES.c.id)).all()
+    assert [(code, amount) for code, amount in stored] == [
+        (row["code"], row["amount"]) for row in rows]
+    with Session(samples) as session:
+        clash = [{**ROW, "code": f"N{i:04d}"} for i in range(400)] + [{**ROW, "code": "M0001"}]
+        with pytest.raises(IntegrityError):
+            INSERT_MANY.execute_many(connection_of(session), clash)
+        session.rollback()
+        assert connection_of(session).execute(
+            select(func.count()).select_from(SAMPLES)).scalar_one() == 450

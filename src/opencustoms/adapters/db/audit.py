@@ -72,13 +72,17 @@ class SqlAuditLog:
         the canonical JSON around them (``entry_pieces``), so that chaining at the flush is
         only hashing."""
         dialect = self._session.get_bind().dialect
-        for record in records:
-            require_canonical(record.data)
+        try:
+            pieces = [entry_pieces(record) for record in records]  # checks every field
+        except ValueError:
+            for record in records:
+                require_canonical(record.data)  # names the offence within the data
+            raise
         rows = _INSERT.bind(dialect, [
             {"seq": 0, "at": record.at, "actor": record.actor, "kind": record.kind,
              "subject": record.subject, "event": record.event, "data": record.data,
              "prev_hash": GENESIS, "hash": GENESIS} for record in records])
-        return _StagedRecords([entry_pieces(record) for record in records], rows)
+        return _StagedRecords(pieces, rows)
 
     def append_staged(self, staged: Staged) -> None:
         """Keep what :meth:`stage` made ready for :meth:`flush`, in order."""

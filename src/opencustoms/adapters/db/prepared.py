@@ -29,6 +29,8 @@ from sqlalchemy.sql import ClauseElement, ColumnElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
 Processor = Callable[[Any], Any]
+MAX_VARIABLES = 999
+"""Bound values per statement in a multi-row INSERT (SQLite's historical minimum limit)."""
 _CONNECTION = "opencustoms.connection"
 
 
@@ -57,6 +59,10 @@ class _Compiled:
     """The returned columns, whose types convert the values read."""
     fixed: dict[str, Any]
     """Values the statement carries itself (a literal ``LIMIT 1`` is a bound parameter)."""
+    values: str | None
+    """The ``(?, ?, …)`` group of a plain one-row INSERT, which a multi-row INSERT repeats."""
+    by_rows: dict[int, str]
+    """The multi-row INSERTs made so far, by number of rows."""
 
 
 class Prepared:
@@ -97,7 +103,13 @@ class Prepared:
         columns = tuple(getattr(self._statement, "exported_columns", ()))
         fixed = {name: bind.effective_value for bind, name in compiler.bind_names.items()
                  if not bind.required and (bind.value is not None or bind.callable is not None)}
-        return _Compiled(compiler.string, positional, names, tuple(binds), columns, fixed)
+        sql = compiler.string
+        values = None
+        if positional and sql.startswith("INSERT INTO ") and not columns and not fixed:
+            _, found, group = sql.rpartition(" VALUES ")
+            if found and group == "(" + ", ".join("?" * len(names)) + ")":
+                values = group
+        return _Compiled(sql, positional, names, tuple(binds), columns, fixed, values, {})
 
     @staticmethod
     def _parameters(compiled: _Compiled, values: Mapping[str, Any]) -> Any:
@@ -135,12 +147,28 @@ class Prepared:
         try:
             if len(parameters) == 1:
                 cursor.execute(compiled.sql, parameters[0])
+            elif compiled.positional and compiled.values is not None:
+                # One multi-row INSERT per chunk: one step of the database (and one release of
+                # the interpreter lock) instead of one per row.
+                per_chunk = max(1, MAX_VARIABLES // max(1, len(compiled.names)))
+                for start in range(0, len(parameters), per_chunk):
+                    chunk = parameters[start:start + per_chunk]
+                    cursor.execute(self._rows_sql(compiled, len(chunk)),
+                                   [value for row in chunk for value in row])
             else:
                 cursor.executemany(compiled.sql, parameters)
         except connection.dialect.loaded_dbapi.Error as error:
             raise _translated(compiled.sql, parameters, error, connection.dialect) from error
         finally:
             cursor.close()
+
+    @staticmethod
+    def _rows_sql(compiled: _Compiled, rows: int) -> str:
+        sql = compiled.by_rows.get(rows)
+        if sql is None:
+            assert compiled.values is not None
+            sql = compiled.by_rows[rows] = compiled.sql + (", " + compiled.values) * (rows - 1)
+        return sql
 
     @staticmethod
     def _patched(compiled: _Compiled, row: Any, values: Mapping[str, Any]) -> Any:
