@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import string
+from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from opencustoms.domain.mrn import check_character, is_valid_mrn, new_mrn
+from opencustoms.domain.mrn import check_character, is_valid_mrn, new_mrn, random_serial
 
 REAL_MRNS = ["06DE586600006143E1", "10NL5663962BE1E825", "20GB1NA4Y2YSRFGVR6",
              "20GB1Q3RTK463FGVR4"]
@@ -71,3 +73,13 @@ def test_every_generated_mrn_validates(serial: str) -> None:
 def test_random_serials_do_not_repeat_in_ten_thousand_draws() -> None:
     at = datetime(2026, 1, 1, tzinfo=UTC)
     assert len({new_mrn(at, "XX", "IM") for _ in range(10_000)}) == 10_000
+
+
+def test_random_serials_use_every_character_about_equally() -> None:
+    drawn = "".join(random_serial() for _ in range(12_000))  # 144,000 characters
+    counts = Counter(drawn)
+    assert set(counts) == set(string.digits + string.ascii_uppercase)
+    # 4,000 expected per character (binomial sd ≈ 62, so ±300 is ±4.8 sd: practically never
+    # exceeded by chance); a biased mapping (byte % 36 over all 256 bytes) would give the
+    # first four characters 4,500 each.
+    assert all(3700 < count < 4300 for count in counts.values()), counts
