@@ -647,7 +647,7 @@ parameters, are in `bench/results/*.json`; each benchmark rewrites only its own 
 ## How to run
 
 ```sh
-make bench                                        # the lodgement benchmark, ~1.5 min
+make bench                                        # the lodgement benchmark, ~2.5 min
 .venv/bin/python bench/lodge.py --quick           # a short check (< 1 min); lodge-quick.json only
 .venv/bin/python bench/lodge.py --rounds 20 --requests 500 --concurrency 16
 .venv/bin/python bench/profile_lodge.py           # CPU per request in one process, no server
@@ -712,7 +712,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
                         help="warm-up requests per scenario, before the rounds (default 200)")
     parser.add_argument("--concurrency", type=int, default=8,
                         help="keep-alive connections (default 8)")
-    parser.add_argument("--rounds", type=int, default=None, help="rounds (default 12)")
+    parser.add_argument("--rounds", type=int, default=None, help="rounds (default 24)")
     parser.add_argument("--max-seconds", type=float, default=None,
                         help="time bound of each batch of requests (default 60)")
     parser.add_argument("--quick", action="store_true",
@@ -731,7 +731,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
         requests=args.requests or (150 if quick else 300),
         warmup=args.warmup if args.warmup is not None else (50 if quick else 200),
         concurrency=args.concurrency,
-        rounds=args.rounds or (2 if quick else 12),
+        rounds=args.rounds or (2 if quick else 24),
         max_seconds=args.max_seconds or (15.0 if quick else 60.0),
         quick=quick,
         nodelay=not args.stock_uvicorn,
