@@ -36,6 +36,15 @@ class Settings:
     webhook_forbidden_networks: tuple[str, ...] = ()
     """CIDR blocks webhooks may not point at, on top of the link-local, metadata and
     unspecified addresses that are always refused (e.g. ``10.0.0.0/8,127.0.0.0/8``)."""
+    lodgement_concurrency: int | None = None
+    """Lodgements one server process runs at once (None: 1 on SQLite, where they take turns at
+    the one write lock anyway, 8 on PostgreSQL). Others wait their turn (ADR 0009)."""
+
+    @property
+    def lodgements_at_once(self) -> int:
+        if self.lodgement_concurrency is not None:
+            return self.lodgement_concurrency
+        return 1 if self.database_url.startswith("sqlite") else 8
 
     @property
     def models_dir(self) -> Path:
@@ -75,10 +84,21 @@ class Settings:
             delivery_backoff_max_seconds=float(env.get("OPENCUSTOMS_DELIVERY_BACKOFF_MAX_SECONDS",
                                                        900)),
             delivery_timeout_seconds=float(env.get("OPENCUSTOMS_DELIVERY_TIMEOUT_SECONDS", 5)),
+            lodgement_concurrency=_optional_positive_int(
+                env.get("OPENCUSTOMS_LODGEMENT_CONCURRENCY"), "OPENCUSTOMS_LODGEMENT_CONCURRENCY"),
             webhook_forbidden_networks=tuple(
                 n.strip() for n in env.get("OPENCUSTOMS_WEBHOOK_FORBIDDEN_NETWORKS", "").split(",")
                 if n.strip()),
         )
+
+
+def _optional_positive_int(value: str | None, name: str) -> int | None:
+    if value is None or not value.strip():
+        return None
+    number = int(value)
+    if number < 1:
+        raise ValueError(f"{name} must be at least 1")
+    return number
 
 
 def _optional_float(value: str | None) -> float | None:

@@ -107,10 +107,12 @@ def make_api(settings: Settings) -> Iterator[MakeApi]:
     with ExitStack() as stack:
 
         def make(max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-                 raise_server_exceptions: bool = True, random_share: float = 0.0) -> Api:
+                 raise_server_exceptions: bool = True, random_share: float = 0.0,
+                 lodgement_concurrency: int | None = None) -> Api:
             configured = Settings(data_dir=settings.data_dir,
                                   database_url=settings.database_url,
-                                  max_body_bytes=max_body_bytes, random_share=random_share)
+                                  max_body_bytes=max_body_bytes, random_share=random_share,
+                                  lodgement_concurrency=lodgement_concurrency)
             app = create_app(configured)
             stack.callback(app.state.container.close)
             client = stack.enter_context(

@@ -36,10 +36,11 @@ every response carries an `X-Correlation-ID` header."""
 
 
 def build_app(services: ServiceContext, health: Callable[[], dict[str, Any]],
-              max_body_bytes: int) -> FastAPI:
+              max_body_bytes: int, lodgements_at_once: int = 1) -> FastAPI:
     """Assemble the API around already-built services (see ``bootstrap``)."""
     app = FastAPI(title="OpenCustoms", version=__version__, description=DESCRIPTION)
     app.state.services = services
+    app.state.lodgements_at_once = lodgements_at_once
     problems.install(app)
     app.include_router(declarations.router)
     app.include_router(clearance.router)
@@ -66,7 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The application on a prepared database; ``uvicorn --factory`` calls it with settings
     from the environment."""
     container = bootstrap.build(settings or Settings.from_env())
-    app = build_app(container.services, container.health, container.settings.max_body_bytes)
+    app = build_app(container.services, container.health, container.settings.max_body_bytes,
+                    container.settings.lodgements_at_once)
     app.state.container = container
     app.state.search = container.search
     app.state.address_policy = AddressPolicy.with_extra(

@@ -251,6 +251,11 @@ class AccountLedger(Protocol):
     def save(self, account: Account, entries: Sequence[AccountEntry]) -> list[AccountEntry]:
         """Write back the account and append ``entries``; returns them with their ids."""
 
+    def save_if_unchanged(self, before: Account, account: Account,
+                          entries: Sequence[AccountEntry]) -> bool:
+        """:meth:`save`, but only if the stored account still equals ``before`` (checked by
+        the write itself, which locks the row); False, with nothing written, otherwise."""
+
     def entries(self, party: PartyId, *, after_id: int = 0,
                 limit: int = 50) -> Sequence[AccountEntry]:
         """The statement: the party's entries with an id above ``after_id``, oldest first."""

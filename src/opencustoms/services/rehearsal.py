@@ -54,6 +54,10 @@ class _SnapshotAccounts:
         self.saved = (account, list(entries))
         return list(entries)
 
+    def save_if_unchanged(self, before: Account, account: Account,
+                          entries: Sequence[AccountEntry]) -> bool:
+        raise CannotRehearse("a conditional save is done in the transaction")
+
     def entries(self, party: PartyId, *, after_id: int = 0,
                 limit: int = 50) -> Sequence[AccountEntry]:
         raise CannotRehearse("statements are read in the transaction")
@@ -114,10 +118,11 @@ class Rehearsal:
         notifications = uow.outbox.stage(self._stand_in.outbox.notifications)
         if accounts.read:
             assert accounts.snapshot is not None
-            if uow.accounts.get(accounts.snapshot.party, lock=True) != accounts.snapshot:
+            if accounts.saved is not None:  # the usual case: one conditional write
+                if not uow.accounts.save_if_unchanged(accounts.snapshot, *accounts.saved):
+                    return False
+            elif uow.accounts.get(accounts.snapshot.party, lock=True) != accounts.snapshot:
                 return False
-            if accounts.saved is not None:
-                uow.accounts.save(*accounts.saved)
         uow.audit.append_staged(records)
         uow.outbox.add_staged(notifications)
         return True

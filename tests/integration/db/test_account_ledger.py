@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from opencustoms import bootstrap
 from opencustoms.adapters.db.accounts import ENTRIES
 from opencustoms.adapters.db.uow import SqlUnitOfWorkFactory
-from opencustoms.domain.accounts import Account, EntryKind, SecuredBy
+from opencustoms.domain.accounts import Account, AccountEntry, EntryKind, SecuredBy
 from opencustoms.domain.parties import PartyId
 from opencustoms.domain.reference import Jurisdiction, ReferenceData
 from opencustoms.services import payments
@@ -75,6 +75,29 @@ def test_a_snapshot_reads_the_committed_account_without_waiting_for_a_writer(
         uow.commit()
     assert uow_factory.account_snapshot(BETA) == Account(
         BETA, "EUR", D("15.00"), D("500.00"), D("0.00"), updated_at=AT + timedelta(hours=1))
+
+
+def test_a_conditional_save_writes_only_over_the_account_it_was_computed_from(
+        uow_factory: SqlUnitOfWorkFactory) -> None:
+    open_account(uow_factory, "100.00")
+    before = uow_factory.account_snapshot(BETA)
+    assert before is not None
+    later = AT + timedelta(hours=1)
+    after = Account(BETA, "EUR", D("40.00"), D("0.00"), D("0.00"), updated_at=later)
+    debit = AccountEntry(BETA, EntryKind.DEBIT, D("-60.00"), "EUR", D("40.00"), D("0.00"),
+                         "system", later, mrn=MRNS[0])
+    moved = Account(BETA, "EUR", D("100.00"), D("0.00"), D("0.00"), updated_at=later)
+    with uow_factory() as uow:  # computed from a state that is not the stored one: refused
+        assert not uow.accounts.save_if_unchanged(moved, after, [debit])
+        uow.commit()
+    assert uow_factory.account_snapshot(BETA) == before
+    with uow_factory() as uow:
+        assert uow.accounts.save_if_unchanged(before, after, [debit])
+        uow.commit()
+    with uow_factory.read_only() as uow:
+        assert uow.accounts.get(BETA) == after
+        assert [(e.kind, e.amount, e.mrn) for e in uow.accounts.entries(BETA)][-1] == (
+            EntryKind.DEBIT, D("-60.00"), MRNS[0])
 
 
 def test_an_account_is_opened_only_once(uow_factory: SqlUnitOfWorkFactory) -> None:

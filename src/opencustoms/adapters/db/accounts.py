@@ -38,6 +38,15 @@ _READ, _READ_LOCKED = Prepared(_GET), Prepared(_GET.with_for_update())
 _ENTRY_KEYS = ("party_id", "at", "kind", "amount", "currency", "balance_after",
                "guarantee_used_after", "mrn", "reference", "actor")
 _INSERT_ENTRY = Prepared(insert(ENTRIES).returning(E.id), _ENTRY_KEYS)
+_SAVE_IF_UNCHANGED = Prepared(
+    update(ACCOUNTS).where(
+        A.party_id == bindparam("key_party"), A.currency == bindparam("was_currency"),
+        A.balance == bindparam("was_balance", type_=A.balance.type),
+        A.guarantee_reference == bindparam("was_reference", type_=A.guarantee_reference.type),
+        A.guarantee_used == bindparam("was_used", type_=A.guarantee_used.type),
+        A.updated_at == bindparam("was_updated", type_=A.updated_at.type))
+    .returning(A.party_id),
+    ("balance", "guarantee_reference", "guarantee_used", "updated_at"))
 _UPDATE = update(ACCOUNTS).where(A.party_id == bindparam("key_party")).returning(A.party_id)
 _SAVE: dict[tuple[str, ...], Prepared] = {
     keys: Prepared(_UPDATE, keys)
@@ -91,6 +100,24 @@ class SqlAccountLedger:
             raise LookupError(f"no account for {account.party}: open it first")
         return [replace(entry, id=_INSERT_ENTRY.scalar(connection, _entry_values(entry)))
                 for entry in entries]
+
+    def save_if_unchanged(self, before: Account, account: Account,
+                          entries: Sequence[AccountEntry]) -> bool:
+        if before.party != account.party or before.updated_at is None \
+                or account.updated_at is None:
+            raise ValueError("compare and save the same party's account, at known times")
+        connection = connection_of(self._session)
+        changed = _SAVE_IF_UNCHANGED.scalar(connection, {
+            "balance": account.balance, "guarantee_reference": account.guarantee_reference,
+            "guarantee_used": account.guarantee_used, "updated_at": account.updated_at,
+            "key_party": before.party, "was_currency": before.currency,
+            "was_balance": before.balance, "was_reference": before.guarantee_reference,
+            "was_used": before.guarantee_used, "was_updated": before.updated_at})
+        if changed is None:
+            return False
+        for entry in entries:
+            _INSERT_ENTRY.scalar(connection, _entry_values(entry))
+        return True
 
     def entries(self, party: PartyId, *, after_id: int = 0,
                 limit: int = 50) -> Sequence[AccountEntry]:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
@@ -56,6 +59,19 @@ async def _submission(request: Request, body: DeclarationIn) -> lodgement.Submis
         payload_sha256=sha256_hex(await request.body()),
         content_sha256=sha256_hex(canonical_json(document)),
     )
+
+
+def _lodging(request: Request) -> anyio.CapacityLimiter:
+    """The lodgements this process runs at once (``Settings.lodgement_concurrency``): they all
+    need the interpreter lock and, on SQLite, the one write lock, so more of them in flight in
+    one process only add switching between threads (measured: ~1 ms of CPU per lodgement under
+    load). The others wait here, without a thread; the event loop goes on serving."""
+    state = request.app.state
+    limiter: anyio.CapacityLimiter | None = getattr(state, "lodging", None)
+    if limiter is None:  # made on first use: it belongs to the running event loop
+        limiter = state.lodging = anyio.CapacityLimiter(
+            getattr(state, "lodgements_at_once", 1))
+    return limiter
 
 
 def instant(at: datetime) -> str:
@@ -149,7 +165,9 @@ async def lodge_declaration(request: Request, body: DeclarationIn,
     LRN with the same content was registered before, 409 when the LRN was used with other
     content, 422 with every rule violation."""
     submission = await _submission(request, body)
-    result = await run_in_threadpool(lodgement.lodge, services, submission, party)
+    result = await anyio.to_thread.run_sync(
+        functools.partial(lodgement.lodge, services, submission, party),
+        limiter=_lodging(request))
     return answer(result.declaration, party, 201 if result.created else 200,
                    {"Location": f"/api/v1/declarations/{result.declaration.mrn}"})
 
