@@ -42,7 +42,8 @@ from typing import Any
 from common import machine, package_version, peak_rss_mb, write_section
 
 import opencustoms.bootstrap as bootstrap
-from opencustoms.cli.demo import seed, submission
+from opencustoms.adapters.formats.declaration_json import submission
+from opencustoms.cli.demo import seed
 from opencustoms.domain.assessment import Assessment
 from opencustoms.domain.declaration import DeclarationContent
 from opencustoms.domain.parties import Party

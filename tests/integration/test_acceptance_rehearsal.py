@@ -3,7 +3,6 @@ transaction stores, and is dropped — never written — when the account moved 
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
 from decimal import Decimal
@@ -15,15 +14,13 @@ from sqlalchemy import select
 
 from opencustoms import bootstrap
 from opencustoms.adapters.db.accounts import ENTRIES
-from opencustoms.adapters.formats.declaration_json import content_from_json, sha256_hex
-from opencustoms.domain.audit import canonical_json
+from opencustoms.adapters.formats.declaration_json import submission
 from opencustoms.domain.parties import Party, PartyId
 from opencustoms.services import lodgement, payments
 from opencustoms.services.lodgement import Submission, lodge
 from opencustoms.services.rehearsal import rehearse
-from opencustoms.settings import Settings
-from tests.dbutil import fresh_database_url
 from tests.e2e.examples import import_declaration
+from tests.integration.support import prepared_container
 
 pytestmark = pytest.mark.db
 
@@ -32,19 +29,13 @@ ACME, ADMIN = PartyId("XX100000000001"), PartyId("XX900000000003")
 
 @pytest.fixture
 def container(tmp_path: Path) -> Iterator[bootstrap.Container]:
-    settings = Settings(data_dir=tmp_path, database_url=fresh_database_url(tmp_path),
-                        random_share=0.0)  # no random control: channels are predictable
-    bootstrap.prepare(settings)
-    built = bootstrap.build(settings)
-    yield built
-    built.close()
+    # no random control: channels are predictable
+    with prepared_container(tmp_path, random_share=0.0) as built:
+        yield built
 
 
 def _submission(lrn: str) -> Submission:
-    document = import_declaration(lrn)
-    return Submission(content_from_json(document), document,
-                      sha256_hex(json.dumps(document).encode()),
-                      sha256_hex(canonical_json(document)))
+    return submission(import_declaration(lrn))
 
 
 def _party(container: bootstrap.Container, party_id: PartyId) -> Party:

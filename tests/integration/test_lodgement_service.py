@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -14,36 +13,22 @@ from sqlalchemy import func, select
 
 from opencustoms import bootstrap
 from opencustoms.adapters.db.tables import DeclarationRow, LodgementRejectionRow
-from opencustoms.adapters.formats.declaration_json import (
-    content_from_json,
-    sha256_hex,
-)
-from opencustoms.domain.audit import canonical_json
+from opencustoms.adapters.formats.declaration_json import submission
 from opencustoms.domain.errors import RuleViolations
 from opencustoms.domain.mrn import is_valid_mrn, new_mrn
 from opencustoms.domain.parties import Party, PartyId
 from opencustoms.services import lodgement
-from opencustoms.services.lodgement import Submission, lodge
-from opencustoms.settings import Settings
-from tests.dbutil import fresh_database_url
+from opencustoms.services.lodgement import lodge
 from tests.e2e.examples import import_declaration
+from tests.integration.support import prepared_container
 
 pytestmark = pytest.mark.db
 
 
 @pytest.fixture
 def container(tmp_path: Path) -> Iterator[bootstrap.Container]:
-    settings = Settings(data_dir=tmp_path, database_url=fresh_database_url(tmp_path))
-    bootstrap.prepare(settings)
-    built = bootstrap.build(settings)
-    yield built
-    built.close()
-
-
-def _submission(document: dict[str, Any]) -> Submission:
-    raw = json.dumps(document).encode()
-    return Submission(content_from_json(document), document, sha256_hex(raw),
-                      sha256_hex(canonical_json(document)))
+    with prepared_container(tmp_path) as built:
+        yield built
 
 
 def _acme(container: bootstrap.Container) -> Party:
@@ -64,9 +49,9 @@ def test_a_taken_mrn_serial_is_retried_with_a_fresh_one(
     taken, fresh = new_mrn(at, "XX", "IM", "A" * 12), new_mrn(at, "XX", "IM", "B" * 12)
     serials = iter([taken, taken, fresh])
     monkeypatch.setattr(lodgement, "new_mrn", lambda *args: next(serials))
-    first = lodge(container.services, _submission(import_declaration("RETRY-1")),
+    first = lodge(container.services, submission(import_declaration("RETRY-1")),
                   _acme(container))
-    second = lodge(container.services, _submission(import_declaration("RETRY-2")),
+    second = lodge(container.services, submission(import_declaration("RETRY-2")),
                    _acme(container))
     assert (first.declaration.mrn, second.declaration.mrn) == (taken, fresh)
     assert second.created and _count(container, DeclarationRow) == 2
@@ -80,7 +65,7 @@ def test_concurrent_lodgements_of_one_lrn_register_exactly_one_declaration(
 
     def send() -> None:
         barrier.wait(timeout=10)
-        results.append(lodge(container.services, _submission(import_declaration("SAME-LRN")),
+        results.append(lodge(container.services, submission(import_declaration("SAME-LRN")),
                              acme))
 
     threads = [threading.Thread(target=send) for _ in range(6)]
@@ -100,7 +85,7 @@ def test_a_rejected_lodgement_is_logged_with_its_errors_and_registers_nothing(
     document = import_declaration("BAD-1")
     document["items"][0]["commodity_code"] = "0000000000"
     with pytest.raises(RuleViolations) as caught:
-        lodge(container.services, _submission(document), _acme(container))
+        lodge(container.services, submission(document), _acme(container))
     assert ("CL105", "/items/0/commodity_code") in {(p.code, p.pointer)
                                                     for p in caught.value.problems}
     assert _count(container, DeclarationRow) == 0

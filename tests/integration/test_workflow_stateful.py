@@ -23,7 +23,6 @@ at the declarations of the running example and at every account).
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -46,12 +45,8 @@ from opencustoms import bootstrap
 from opencustoms.adapters.db.audit import verify_chain
 from opencustoms.adapters.db.clearance_tables import AccountRow, AuditEntryRow, NotificationRow
 from opencustoms.adapters.db.tables import DeclarationHistoryRow, DeclarationRow
-from opencustoms.adapters.formats.declaration_json import (
-    content_from_json,
-    sha256_hex,
-)
+from opencustoms.adapters.formats.declaration_json import submission
 from opencustoms.domain.accounts import InvalidAccountInput
-from opencustoms.domain.audit import canonical_json
 from opencustoms.domain.control import ControlKind
 from opencustoms.domain.errors import Conflict, NotFound, PermissionDenied
 from opencustoms.domain.mrn import MRN
@@ -61,9 +56,7 @@ from opencustoms.risk.profiles import RiskProfile, parse_profile
 from opencustoms.services import amendment, clearance, payments
 from opencustoms.services.context import ServiceContext
 from opencustoms.services.journal import FUNCTION_CODES
-from opencustoms.services.lodgement import Submission, lodge
-from opencustoms.settings import Settings
-from tests.dbutil import fresh_database_url
+from opencustoms.services.lodgement import lodge
 from tests.e2e.examples import (
     ACME,
     ADMIN,
@@ -72,6 +65,7 @@ from tests.e2e.examples import (
     export_declaration,
     import_declaration,
 )
+from tests.integration.support import prepared_container
 
 pytestmark = pytest.mark.db
 
@@ -97,19 +91,8 @@ ACCOUNTS = AccountRow.__table__
 
 @pytest.fixture(scope="module")
 def container(tmp_path_factory: pytest.TempPathFactory) -> Iterator[bootstrap.Container]:
-    tmp_path = tmp_path_factory.mktemp("workflow")
-    settings = Settings(data_dir=tmp_path, database_url=fresh_database_url(tmp_path),
-                        random_share=0)
-    bootstrap.prepare(settings)
-    built = bootstrap.build(settings)
-    yield built
-    built.close()
-
-
-def _submission(document: dict[str, Any]) -> Submission:
-    raw = json.dumps(document).encode()
-    return Submission(content_from_json(document), document, sha256_hex(raw),
-                      sha256_hex(canonical_json(document)))
+    with prepared_container(tmp_path_factory.mktemp("workflow"), random_share=0) as built:
+        yield built
 
 
 def _profile(channel: str) -> RiskProfile:
@@ -271,7 +254,7 @@ class ClearanceWorkflow(RuleBasedStateMachine):
         document = DOCUMENTS[kind]()
         self.channel = channel
         actor = self.parties[document["declarant"]]
-        declaration = lodge(self.ctx, _submission(document), actor).declaration
+        declaration = lodge(self.ctx, submission(document), actor).declaration
         self.documents[declaration.mrn] = document
         self.declarant[declaration.mrn] = document["declarant"]
         self._observe()
@@ -310,7 +293,7 @@ class ClearanceWorkflow(RuleBasedStateMachine):
         document = copy.deepcopy(self.documents[mrn])
         document["items"][0]["description"] = f"Goods as amended, edition {edition}"
         actor, version = self._trader(mrn, as_declarant), self._version(mrn, stale)
-        if self._attempt(lambda: amendment.amend(self.ctx, MRN(mrn), _submission(document),
+        if self._attempt(lambda: amendment.amend(self.ctx, MRN(mrn), submission(document),
                                                  actor, version)):
             self.documents[mrn] = document
 

@@ -22,17 +22,12 @@ from typing import Any
 import opencustoms.bootstrap as bootstrap
 from opencustoms.adapters.db.engine import make_engine
 from opencustoms.adapters.db.risk_history import control_result_count, record_control_results
-from opencustoms.adapters.formats.declaration_json import (
-    content_from_json,
-    sha256_hex,
-)
+from opencustoms.adapters.formats.declaration_json import submission
 from opencustoms.cli.risk import train_from_database
-from opencustoms.domain.audit import canonical_json
 from opencustoms.domain.control import ControlResult
 from opencustoms.domain.parties import PartyId
 from opencustoms.risk.training import TrainingParams
 from opencustoms.services.demo_profiles import create_demo_profiles
-from opencustoms.services.lodgement import Submission
 from opencustoms.services.simulator import (
     TrafficConfig,
     register_importers,
@@ -47,12 +42,6 @@ MAX_SEED = 10**8  # keeps the simulated LRNs within 22 characters
 
 def _say(message: str) -> None:
     print(f"demo: {message}", file=sys.stderr, flush=True)
-
-
-def submission(document: dict[str, Any]) -> Submission:
-    """A declaration document as the API would hand it to lodgement."""
-    raw = canonical_json(document)
-    return Submission(content_from_json(document), document, sha256_hex(raw), sha256_hex(raw))
 
 
 def seed(settings: Settings, *, declarations: int, seed_value: int, months: int = 12,

@@ -11,6 +11,7 @@ common case — a new declaration — costs no extra read.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,8 +26,8 @@ from opencustoms.services.assessment import MAX_QUOTA_RETRIES, assess, control, 
 from opencustoms.services.clearance import on_acceptance
 from opencustoms.services.context import ServiceContext
 from opencustoms.services.journal import journal, rejection_notice
-from opencustoms.services.ports import DuplicateDeclaration
-from opencustoms.services.rehearsal import rehearse
+from opencustoms.services.ports import DuplicateDeclaration, UnitOfWork
+from opencustoms.services.rehearsal import Rehearsal, rehearse
 from opencustoms.services.selectivity import select
 
 MRN_ATTEMPTS = 5
@@ -69,6 +70,25 @@ def lodge(ctx: ServiceContext, submission: Submission, actor: Party) -> Lodgemen
             uow.commit()
         raise RuleViolations(problems)
     return _register(ctx, submission, actor, received_at, assessment)
+
+
+def _write(ctx: ServiceContext, uow: UnitOfWork, submission: Submission,
+           rehearsed: Declaration, rehearsal: Rehearsal | None,
+           accepted: Callable[[], Declaration]) -> Declaration:
+    """Write ``rehearsed`` with its staged rows if its rehearsal still holds; otherwise accept
+    a fresh declaration here, in the transaction. Returns the declaration written."""
+    if rehearsal is not None:
+        staged = uow.declarations.stage(rehearsed, content_sha256=submission.content_sha256,
+                                        document=submission.document)
+        if rehearsal.replay(uow):
+            uow.declarations.add_staged(staged)
+            return rehearsed
+    declaration = accepted()
+    on_acceptance(ctx, uow, declaration)
+    journal(uow, declaration)
+    uow.declarations.add(declaration, content_sha256=submission.content_sha256,
+                         document=submission.document)
+    return declaration
 
 
 def _account_snapshot(ctx: ServiceContext, party: PartyId) -> Account | None:
@@ -122,18 +142,7 @@ def _register(ctx: ServiceContext, submission: Submission, actor: Party,
             with ctx.uow() as uow:
                 ran_out = draw_quotas(uow, assessment)
                 if ran_out is None:
-                    staged = None if rehearsal is None else uow.declarations.stage(
-                        declaration, content_sha256=submission.content_sha256,
-                        document=submission.document)
-                    if staged is not None and rehearsal is not None and rehearsal.replay(uow):
-                        uow.declarations.add_staged(staged)
-                    else:
-                        declaration = accepted()
-                        on_acceptance(ctx, uow, declaration)
-                        journal(uow, declaration)
-                        uow.declarations.add(declaration,
-                                             content_sha256=submission.content_sha256,
-                                             document=submission.document)
+                    declaration = _write(ctx, uow, submission, declaration, rehearsal, accepted)
                     uow.commit()
                     return LodgementResult(declaration, created=True)
             exhausted.add(ran_out)

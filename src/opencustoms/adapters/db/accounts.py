@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Engine, Result, Row, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, Result, Row, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
@@ -98,8 +98,7 @@ class SqlAccountLedger:
         changed = _SAVE[tuple(values)].scalar(connection, {**values, "key_party": account.party})
         if changed is None:
             raise LookupError(f"no account for {account.party}: open it first")
-        return [replace(entry, id=_INSERT_ENTRY.scalar(connection, _entry_values(entry)))
-                for entry in entries]
+        return _append_entries(connection, entries)
 
     def save_if_unchanged(self, before: Account, account: Account,
                           entries: Sequence[AccountEntry]) -> bool:
@@ -115,8 +114,7 @@ class SqlAccountLedger:
             "was_used": before.guarantee_used, "was_updated": before.updated_at})
         if changed is None:
             return False
-        for entry in entries:
-            _INSERT_ENTRY.scalar(connection, _entry_values(entry))
+        _append_entries(connection, entries)
         return True
 
     def entries(self, party: PartyId, *, after_id: int = 0,
@@ -142,6 +140,13 @@ def _account(row: tuple[Any, ...] | None) -> Account | None:
         return None
     party_id, currency, balance, reference, used, updated_at = row
     return Account(PartyId(party_id), currency, balance, reference, used, updated_at)
+
+
+def _append_entries(connection: Connection,
+                    entries: Sequence[AccountEntry]) -> list[AccountEntry]:
+    """Insert ``entries`` in order; they come back with their ids."""
+    return [replace(entry, id=_INSERT_ENTRY.scalar(connection, _entry_values(entry)))
+            for entry in entries]
 
 
 def _entry_values(entry: AccountEntry) -> dict[str, Any]:

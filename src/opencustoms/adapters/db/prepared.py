@@ -183,11 +183,9 @@ class Prepared:
 
     def execute(self, connection: Connection, values: Mapping[str, Any] | None = None) -> Any:
         """Run the statement once; returns the driver's cursor (rows not yet fetched)."""
-        compiled = self._for(connection.dialect)
-        return self._execute_bound(connection, self._parameters(compiled, values or {}))
-
-    def _execute_bound(self, connection: Connection, parameters: Any) -> Any:
-        return self._on_driver(connection.dialect, connection.connection, parameters)
+        dialect = connection.dialect
+        return self._on_driver(dialect, connection.connection,
+                               self._parameters(self._for(dialect), values or {}))
 
     def _on_driver(self, dialect: Dialect, driver_connection: Any, parameters: Any) -> Any:
         compiled = self._for(dialect)
@@ -219,15 +217,14 @@ class Prepared:
     def first(self, connection: Connection,
               values: Mapping[str, Any] | None = None) -> tuple[Any, ...] | None:
         """The first returned row, converted by the columns' types; None when there is none."""
-        return self._first(connection, self.execute(connection, values))
+        return self._first_row(connection.dialect, self.execute(connection, values))
 
     def scalar_bound(self, connection: Connection, parameters: Any) -> Any:
         """:meth:`scalar` for parameters made by :meth:`bind`."""
-        row = self._first(connection, self._execute_bound(connection, parameters))
+        dialect = connection.dialect
+        row = self._first_row(dialect, self._on_driver(dialect, connection.connection,
+                                                       parameters))
         return None if row is None else row[0]
-
-    def _first(self, connection: Connection, cursor: Any) -> tuple[Any, ...] | None:
-        return self._first_row(connection.dialect, cursor)
 
     def _first_row(self, dialect: Dialect, cursor: Any) -> tuple[Any, ...] | None:
         try:

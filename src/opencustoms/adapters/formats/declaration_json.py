@@ -11,6 +11,7 @@ import hashlib
 from decimal import Decimal
 from typing import Any
 
+from opencustoms.domain.audit import canonical_json
 from opencustoms.domain.declaration import (
     LRN,
     AdditionalType,
@@ -32,12 +33,24 @@ from opencustoms.domain.goods import (
 )
 from opencustoms.domain.money import CurrencyCode
 from opencustoms.domain.parties import PartyId
+from opencustoms.services.lodgement import Submission
 
 Json = dict[str, Any]
 
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def submission(document: Json, payload: bytes | None = None) -> Submission:
+    """A schema-checked declaration document as lodgement and amendment take it: its content,
+    the document, the SHA-256 of the payload as received (of the document's canonical JSON
+    when there was no payload, e.g. simulated or seeded declarations) and of its canonical
+    JSON (what idempotency compares)."""
+    canonical = canonical_json(document)
+    return Submission(content_from_json(document), document,
+                      sha256_hex(canonical if payload is None else payload),
+                      sha256_hex(canonical))
 
 
 def _dec(value: Any) -> Decimal | None:

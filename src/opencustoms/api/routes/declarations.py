@@ -17,11 +17,7 @@ from pydantic import AwareDatetime
 from starlette.concurrency import run_in_threadpool
 
 from opencustoms.adapters.formats.assessment_json import assessment_to_json
-from opencustoms.adapters.formats.declaration_json import (
-    content_from_json,
-    content_to_json,
-    sha256_hex,
-)
+from opencustoms.adapters.formats.declaration_json import content_to_json, submission
 from opencustoms.adapters.formats.risk_json import risk_to_json
 from opencustoms.api.deps import CurrentParty, Services, TraderSide
 from opencustoms.api.schemas import (
@@ -34,7 +30,6 @@ from opencustoms.api.schemas import (
     Problem,
     VersionOut,
 )
-from opencustoms.domain.audit import canonical_json
 from opencustoms.domain.declaration import Declaration, DeclarationType
 from opencustoms.domain.errors import DomainError, NotFound
 from opencustoms.domain.mrn import MRN
@@ -52,13 +47,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 async def _submission(request: Request, body: DeclarationIn) -> lodgement.Submission:
-    document = body.model_dump(mode="json", exclude_none=True)
-    return lodgement.Submission(
-        content=content_from_json(document),
-        document=document,
-        payload_sha256=sha256_hex(await request.body()),
-        content_sha256=sha256_hex(canonical_json(document)),
-    )
+    return submission(body.model_dump(mode="json", exclude_none=True), await request.body())
 
 
 def _lodging(request: Request) -> anyio.CapacityLimiter:
