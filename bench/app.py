@@ -1,7 +1,10 @@
 """The API as served, plus the baseline route the lodgement benchmark compares against.
 
 ``uvicorn --factory bench.app:create_bench_app`` (with the repository root on ``PYTHONPATH``)
-serves exactly what ``opencustoms.api.app.create_app`` builds, with one extra route:
+serves exactly what ``opencustoms.api.app.create_app`` builds, with two extra routes.
+
+``GET /api/bench/worker`` names the worker process that answers (the benchmark's client uses
+it to spread its connections evenly over the workers).
 
 ``POST /api/bench/baseline`` takes a minimal JSON document and inserts it into the
 ``bench_baseline`` table of the same database. It goes through the same server stack as
@@ -15,6 +18,7 @@ declaration, replay lookup, format-logical control, MRN allocation and the decla
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -40,6 +44,7 @@ from opencustoms.api.deps import Services, TraderSide
 from opencustoms.services.context import ServiceContext
 
 BASELINE_PATH = "/api/bench/baseline"
+WORKER_PATH = "/api/bench/worker"
 BASELINE_TABLE = "bench_baseline"
 
 _metadata = MetaData()
@@ -94,9 +99,18 @@ def add_baseline_route(app: FastAPI) -> None:
         return BaselineOut(id=new_id, lrn=body.lrn)
 
 
+def add_worker_route(app: FastAPI) -> None:
+    @app.get(WORKER_PATH, tags=["bench"], summary="Benchmark: which worker process answers")
+    async def bench_worker() -> dict[str, int]:
+        """The process id of the worker serving this connection: the benchmark's client
+        spreads its keep-alive connections evenly over the workers with it."""
+        return {"pid": os.getpid()}
+
+
 def create_bench_app() -> FastAPI:
     """``create_app()`` on the settings from the environment, plus the baseline route."""
     app = create_app()
     ensure_baseline_table(app.state.container.engine)
     add_baseline_route(app)
+    add_worker_route(app)
     return app

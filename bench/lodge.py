@@ -62,6 +62,8 @@ BEGIN, END = "<!-- lodge:begin -->", "<!-- lodge:end -->"
 APP_FACTORY = "bench.app:create_bench_app"  # served by bench/serve.py
 BASELINE_PATH = "/api/bench/baseline"  # bench/app.py
 BASELINE_TABLE = "bench_baseline"  # bench/app.py
+WORKER_PATH = "/api/bench/worker"  # bench/app.py
+SPREAD_ATTEMPTS = 200
 LODGE_PATH = "/api/v1/declarations"
 TRADER = "XX100000000001"
 WORKERS = 2
@@ -188,6 +190,11 @@ class Phase:
     failures: list[tuple[int, bytes]] = field(default_factory=list)
     elapsed: float = 0.0
     truncated: bool = False
+    split: list[int] = field(default_factory=list)
+    """Connections per worker process, most first."""
+    server_cpu: float = 0.0
+    client_cpu: float = 0.0
+    """CPU seconds of the workers and of this process while the requests ran."""
 
     @property
     def sent(self) -> int:
@@ -205,9 +212,42 @@ class Client:
                       "Content-Type: application/json\r\n").encode()
         self._connections: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
 
-    async def open(self) -> None:
+    async def open(self, workers: int = 1) -> dict[int, int]:
+        """Open the connections, spread evenly over ``workers`` worker processes as a
+        round-robin load balancer in front of them would: the kernel hands each new connection
+        to whichever worker accepts first, and a burst of 8 often lands 6–2 or 8–0, which
+        halves the server's throughput for the whole block (measured: a block whose
+        connections all went to one worker ran at a third of the rate of an even one).
+        Connections to an over-served worker are replaced until the split is even or
+        ``SPREAD_ATTEMPTS`` run out. Returns connections per worker process id."""
+        owners: list[int] = []
         for _ in range(self.concurrency):
-            self._connections.append(await asyncio.open_connection("127.0.0.1", self.port))
+            connection = await asyncio.open_connection("127.0.0.1", self.port)
+            self._connections.append(connection)
+            owners.append(await self._worker_of(connection))
+        most = -(-self.concurrency // workers)  # ceiling
+        for _ in range(SPREAD_ATTEMPTS):
+            counts = {pid: owners.count(pid) for pid in owners}
+            crowded = [pid for pid, count in counts.items() if count > most]
+            if not crowded and len(counts) >= min(workers, self.concurrency):
+                break
+            index = owners.index(crowded[0] if crowded else max(counts, key=counts.__getitem__))
+            _, writer = self._connections[index]
+            writer.close()
+            connection = await asyncio.open_connection("127.0.0.1", self.port)
+            self._connections[index] = connection
+            owners[index] = await self._worker_of(connection)
+        return {pid: owners.count(pid) for pid in sorted(set(owners))}
+
+    async def _worker_of(self, connection: tuple[asyncio.StreamReader,
+                                                 asyncio.StreamWriter]) -> int:
+        reader, writer = connection
+        writer.write(b"GET " + WORKER_PATH.encode() + b" HTTP/1.1\r\n" + self._head + b"\r\n")
+        status, answer, _ = await _read_response(reader)
+        if status != 200:
+            raise BenchFailure(f"{WORKER_PATH}: {status} {answer[:200]!r}")
+        pid: int = json.loads(answer)["pid"]
+        return pid
 
     async def close(self) -> None:
         for _, writer in self._connections:
@@ -283,10 +323,11 @@ class Server:
     """uvicorn with ``WORKERS`` worker processes on the prepared data directory."""
 
     def __init__(self, data_dir: Path, port: int, log: Path, *, nodelay: bool,
-                 app: str) -> None:
+                 app: str, settings: dict[str, str] | None = None) -> None:
         self.port = port
         self.log_path = log
         env = {k: v for k, v in os.environ.items() if not k.startswith("OPENCUSTOMS_")}
+        env.update(settings or {})  # e.g. OPENCUSTOMS_LODGEMENT_CONCURRENCY (bench/compare.py)
         env.update(OPENCUSTOMS_DATA_DIR=str(data_dir),
                    PYTHONPATH=os.pathsep.join(filter(None, [str(REPO),
                                                             os.environ.get("PYTHONPATH")])))
@@ -403,6 +444,7 @@ class Options:
     quick: bool
     nodelay: bool
     app: str
+    spread: bool = True
 
 
 def percentile(sorted_values: list[float], p: float) -> float:
@@ -421,11 +463,18 @@ def _lrns(prefix: str) -> Iterator[str]:
 
 
 async def _block(server: Server, api_key: str, options: Options, scenario: Scenario,
-                 lrns: Iterator[str], count: int) -> Phase:
+                 lrns: Iterator[str], count: int, pids: list[int] | None = None) -> Phase:
+    """``count`` requests over fresh connections (spread over the workers unless
+    ``options.spread`` is off); with ``pids``, the CPU the workers spent on them."""
     client = Client(server.port, api_key, options.concurrency)
-    await client.open()
+    split = await client.open(WORKERS if options.spread else 1)
     try:
+        server_cpu = cpu_seconds(pids or [])
+        client_cpu = time.process_time()
         phase = await client.run(scenario, lrns, count, options.max_seconds)
+        phase.server_cpu = cpu_seconds(pids or []) - server_cpu
+        phase.client_cpu = time.process_time() - client_cpu
+        phase.split = sorted(split.values(), reverse=True)
     finally:
         await client.close()
     if phase.failures:
@@ -456,11 +505,9 @@ async def measure(server: Server, api_key: str, options: Options) -> dict[str, A
         results: dict[str, dict[str, Any]] = {}
         for scenario in SCENARIOS[shift:] + SCENARIOS[:shift]:
             hwm_reset = reset_peak_rss(pids) and hwm_reset
-            server_cpu, client_cpu = cpu_seconds(pids), time.process_time()
             phase = await _block(server, api_key, options, scenario, lrns[scenario.name],
-                                 options.requests)
-            server_cpu = cpu_seconds(pids) - server_cpu
-            client_cpu = time.process_time() - client_cpu
+                                 options.requests, pids)
+            server_cpu, client_cpu = phase.server_cpu, phase.client_cpu
             peaks = peak_rss_mb(pids)
             created[scenario.name] += phase.created
             latencies[scenario.name] += phase.latencies
@@ -477,6 +524,7 @@ async def measure(server: Server, api_key: str, options: Options) -> dict[str, A
                 "peak_rss_mb": round(sum(peaks), 1),
                 "peak_rss_per_worker_mb": [round(p, 1) for p in peaks],
                 "truncated_by_time": phase.truncated,
+                "connections_per_worker": phase.split,
             }
         base = results["baseline"]
         for result in results.values():
@@ -721,6 +769,10 @@ def parse_args(argv: list[str] | None = None) -> Options:
     parser.add_argument("--stock-uvicorn", action="store_true",
                         help="serve without the TCP_NODELAY workaround of bench/serve.py "
                              "(uvicorn #3149); writes lodge-stock[-quick].json only")
+    parser.add_argument("--no-spread", action="store_true",
+                        help="leave the connections where the kernel puts them instead of "
+                             "spreading them evenly over the workers; writes "
+                             "lodge-unspread[-quick].json only")
     parser.add_argument("--app", default=APP_FACTORY,
                         help="application factory to serve, for experiments (it must add the "
                              f"baseline route, see bench/app.py); other than {APP_FACTORY} "
@@ -736,6 +788,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
         quick=quick,
         nodelay=not args.stock_uvicorn,
         app=args.app,
+        spread=not args.no_spread,
     )
     if options.requests < 1 or options.concurrency < 1 or options.rounds < 1:
         parser.error("--requests, --concurrency and --rounds must be at least 1")
@@ -785,7 +838,8 @@ def main(argv: list[str] | None = None) -> int:
                    "access_log": False, "tcp_nodelay_workaround": options.nodelay},
         "parameters": {"requests": options.requests, "warmup": options.warmup,
                        "concurrency": options.concurrency, "rounds": options.rounds,
-                       "max_seconds": options.max_seconds, "quick": options.quick},
+                       "max_seconds": options.max_seconds, "quick": options.quick,
+                       "connections_spread_over_workers": options.spread},
         "scenarios": scenarios,
         "goal": {"description": "lodge-1 throughput / baseline throughput, median of rounds",
                  "target": GOAL_RATIO, "ratio": ratio, "met": ratio >= GOAL_RATIO},
@@ -798,9 +852,10 @@ def main(argv: list[str] | None = None) -> int:
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     experiment = options.app != APP_FACTORY
-    official = not options.quick and options.nodelay and not experiment
+    official = not options.quick and options.nodelay and not experiment and options.spread
     name = "lodge" + ("-experiment" if experiment else "") + (
-        "-stock" if not options.nodelay else "") + ("-quick" if options.quick else "")
+        "-stock" if not options.nodelay else "") + (
+        "-unspread" if not options.spread else "") + ("-quick" if options.quick else "")
     output = RESULTS / f"{name}.json"
     report["output"] = output.name
     output.write_text(json.dumps(report, indent=2) + "\n")

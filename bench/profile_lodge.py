@@ -29,6 +29,7 @@ import json
 import os
 import pstats
 import re
+import statistics
 import sys
 import tempfile
 import threading
@@ -183,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         profiles = ThreadProfiles() if args.cprofile else None
         cpu = dict.fromkeys(names, 0.0)
         wall = dict.fromkeys(names, 0.0)
+        blocks: dict[str, list[float]] = {name: [] for name in names}
 
         async def session() -> None:
             for scenario in SCENARIOS:
@@ -196,7 +198,9 @@ def main(argv: list[str] | None = None) -> int:
                             for i in range(block, min(block + BLOCK, args.requests))]
                     started_cpu, started = time.process_time(), time.perf_counter()
                     await run(app, headers, scenario, lrns)
-                    cpu[scenario.name] += time.process_time() - started_cpu
+                    spent = time.process_time() - started_cpu
+                    cpu[scenario.name] += spent
+                    blocks[scenario.name].append(spent / len(lrns))
                     wall[scenario.name] += time.perf_counter() - started
 
         if profiles is not None:
@@ -211,10 +215,16 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     ran = [s.name for s in (profiled or SCENARIOS)]
     per_request = {name: 1000 * cpu[name] / args.requests for name in ran}
-    print(f"{'scenario':10} {'CPU ms/req':>11} {'wall ms/req':>12} {'cost ratio':>11}")
+    print(f"{'scenario':10} {'CPU ms/req':>11} {'wall ms/req':>12} {'cost ratio':>11} "
+          f"{'paired median':>14}")
     for name, value in per_request.items():
-        ratio = f"{per_request['baseline'] / value:11.2f}" if "baseline" in per_request else ""
-        print(f"{name:10} {value:11.2f} {1000 * wall[name] / args.requests:12.2f} {ratio}")
+        ratio = paired = ""
+        if "baseline" in per_request:
+            ratio = f"{per_request['baseline'] / value:11.2f}"
+            pairs = zip(blocks["baseline"], blocks[name], strict=True)
+            paired = f"{statistics.median(b / s for b, s in pairs):14.2f}"
+        print(f"{name:10} {value:11.2f} {1000 * wall[name] / args.requests:12.2f} {ratio} "
+              f"{paired}")
     return 0
 
 
