@@ -26,7 +26,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def address_policy(request: Request) -> AddressPolicy:
+async def address_policy(request: Request) -> AddressPolicy:
     """The forbidden addresses configured for this application (the defaults if none)."""
     policy = getattr(request.app.state, "address_policy", None)
     return policy if isinstance(policy, AddressPolicy) else AddressPolicy()

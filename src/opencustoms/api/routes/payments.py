@@ -33,7 +33,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 
-def admin(party: CurrentParty) -> Party:
+async def admin(party: CurrentParty) -> Party:
     """Refuse non-administrators before their body is even read."""
     service.require_admin(party)
     return party

@@ -33,13 +33,13 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def analyst(party: CurrentParty) -> Party:
+async def analyst(party: CurrentParty) -> Party:
     """Refuse non-analysts before their body is even read."""
     service.require_analyst(party)
     return party
 
 
-def administration(party: CurrentParty) -> Party:
+async def administration(party: CurrentParty) -> Party:
     service.require_administration(party)
     return party
 
