@@ -698,9 +698,17 @@ parameters, are in `bench/results/*.json`; each benchmark rewrites only its own 
 make bench                                        # the lodgement benchmark, ~2.5 min
 .venv/bin/python bench/lodge.py --quick           # a short check (< 1 min); lodge-quick.json only
 .venv/bin/python bench/lodge.py --rounds 20 --requests 500 --concurrency 16
+.venv/bin/python bench/lodge.py --no-spread       # connections left where the kernel puts them
 .venv/bin/python bench/profile_lodge.py           # CPU per request in one process, no server
 .venv/bin/python bench/profile_lodge.py --cprofile lodge-1   # where a lodgement's time goes
+.venv/bin/python bench/compare.py "" OPENCUSTOMS_LODGEMENT_CONCURRENCY=2   # two configurations
 ```
+
+`bench/compare.py` answers "is B faster than A?" on this noisy machine: it serves both
+configurations (environment settings) at once and loads them in alternating rounds of the same
+run, so both see the same background load; its output is `bench/results/compare.json`. A
+difference that does not hold when the two are given in the other order is noise. To compare
+code, put the difference behind an environment variable for the experiment.
 
 ### Lodgement: method
 
@@ -710,7 +718,13 @@ demo jurisdiction pack, demo parties and keys) and starts the real HTTP server:
 `opencustoms serve` does (access log off), serving `create_app` plus one baseline route
 (`bench/app.py`). A light asyncio HTTP/1.1 client in the benchmark's own process sends the
 requests over keep-alive connections as trader `XX100000000001`; every declaration has a new
-LRN.
+LRN. The client spreads its connections evenly over the two workers (4 and 4), as the load
+balancer in front of a production deployment would (DESIGN.md §7): it asks each new connection
+which worker answers (`GET /api/bench/worker`) and replaces connections to a crowded worker.
+Left to the kernel, a burst of 8 new connections lands 6–2 or 8–0 about a third of the time,
+and a block whose connections all went to one worker ran at a third of an even block's rate;
+that, more than the code, decided a round's ratio (round ratios 0.2–0.9 in one run). Each round
+records its split (`connections_per_worker`); `--no-spread` measures the old way.
 
 - **baseline** — `POST /api/bench/baseline`: a minimal JSON document inserted into a small
   table of the same database through the same stack: middleware, API-key authentication, body
@@ -739,6 +753,9 @@ functions. For faithful shares, sample a served worker instead (cProfile inflate
 makes many small calls): prepare a data directory (`make run` does), start
 `OPENCUSTOMS_DATA_DIR=var .venv/bin/python bench/serve.py --port 8123 --workers 1`, load it
 (e.g. `bench/lodge.py`'s `Client`) and run `py-spy record --gil -r 200 -d 20 -f raw -p <pid>`.
+Mind that `--gil` keeps only samples where a thread holds the interpreter lock: SQLite's own
+work (it runs with the lock released) does not show, so database time looks smaller than it is;
+`time.thread_time()` around the service calls gives the worker thread's CPU exactly.
 """
 
 
