@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from decimal import Decimal
@@ -18,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from opencustoms.adapters.db.engine import make_engine
+from opencustoms.adapters.db.engine import SQLITE_BEGIN, gate_of, make_engine
 from opencustoms.adapters.db.migrate import current_revision, upgrade_engine
 from opencustoms.adapters.db.quotas import SqlQuotaLedger
 from opencustoms.adapters.db.uow import SqlUnitOfWorkFactory
@@ -69,9 +70,20 @@ class Container:
     tariff: Tariff
     search: NomenclatureIndex
 
+    @property
+    def writer_turn(self) -> Callable[[], AbstractAsyncContextManager[None]] | None:
+        """On SQLite, a turn at the write lock awaited on the event loop (lodgements run there,
+        ADR 0010); None on PostgreSQL, or when the settings keep lodgements in threads."""
+        gate = gate_of(self.engine)
+        if gate is None or not self.settings.lodges_on_event_loop:
+            return None
+        return gate.turn
+
     def health(self) -> dict[str, Any]:
         try:
-            with self.engine.connect() as connection:
+            # A read (BEGIN DEFERRED on SQLite): the check must not queue behind writers.
+            with self.engine.connect().execution_options(**{SQLITE_BEGIN: "DEFERRED"}) \
+                    as connection:
                 connection.execute(text("SELECT 1"))
             database = "ok"
         except Exception as exc:  # the health endpoint reports, it never raises

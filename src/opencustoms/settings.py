@@ -40,6 +40,17 @@ class Settings:
     """Lodgements one server process runs at once (None: 1 on SQLite, where they take turns at
     the one write lock anyway, 8 on PostgreSQL). Others wait their turn (ADR 0009)."""
 
+    lodgement_on_event_loop: bool | None = None
+    """Whether a server process runs lodgements on its event loop, awaiting its turn at the
+    write lock there (None: on SQLite, where that turn is the only wait; not on PostgreSQL,
+    whose row locks would block the loop). ADR 0010."""
+
+    @property
+    def lodges_on_event_loop(self) -> bool:
+        if self.lodgement_on_event_loop is not None:
+            return self.lodgement_on_event_loop
+        return self.database_url.startswith("sqlite")
+
     @property
     def lodgements_at_once(self) -> int:
         if self.lodgement_concurrency is not None:
@@ -86,6 +97,9 @@ class Settings:
             delivery_timeout_seconds=float(env.get("OPENCUSTOMS_DELIVERY_TIMEOUT_SECONDS", 5)),
             lodgement_concurrency=_optional_positive_int(
                 env.get("OPENCUSTOMS_LODGEMENT_CONCURRENCY"), "OPENCUSTOMS_LODGEMENT_CONCURRENCY"),
+            lodgement_on_event_loop=_optional_flag(
+                env.get("OPENCUSTOMS_LODGEMENT_ON_EVENT_LOOP"),
+                "OPENCUSTOMS_LODGEMENT_ON_EVENT_LOOP"),
             webhook_forbidden_networks=tuple(
                 n.strip() for n in env.get("OPENCUSTOMS_WEBHOOK_FORBIDDEN_NETWORKS", "").split(",")
                 if n.strip()),
@@ -99,6 +113,19 @@ def _optional_positive_int(value: str | None, name: str) -> int | None:
     if number < 1:
         raise ValueError(f"{name} must be at least 1")
     return number
+
+
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def _optional_flag(value: str | None, name: str) -> bool | None:
+    if value is None or not value.strip():
+        return None
+    if value.strip().lower() in _TRUE:
+        return True
+    if value.strip().lower() in _FALSE:
+        return False
+    raise ValueError(f"{name} must be one of {', '.join(_TRUE + _FALSE)}")
 
 
 def _optional_float(value: str | None) -> float | None:

@@ -108,11 +108,13 @@ def make_api(settings: Settings) -> Iterator[MakeApi]:
 
         def make(max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
                  raise_server_exceptions: bool = True, random_share: float = 0.0,
-                 lodgement_concurrency: int | None = None) -> Api:
+                 lodgement_concurrency: int | None = None,
+                 lodgement_on_event_loop: bool | None = None) -> Api:
             configured = Settings(data_dir=settings.data_dir,
                                   database_url=settings.database_url,
                                   max_body_bytes=max_body_bytes, random_share=random_share,
-                                  lodgement_concurrency=lodgement_concurrency)
+                                  lodgement_concurrency=lodgement_concurrency,
+                                  lodgement_on_event_loop=lodgement_on_event_loop)
             app = create_app(configured)
             stack.callback(app.state.container.close)
             client = stack.enter_context(

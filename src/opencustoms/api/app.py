@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from fastapi import FastAPI
@@ -36,11 +37,16 @@ every response carries an `X-Correlation-ID` header."""
 
 
 def build_app(services: ServiceContext, health: Callable[[], dict[str, Any]],
-              max_body_bytes: int, lodgements_at_once: int = 1) -> FastAPI:
-    """Assemble the API around already-built services (see ``bootstrap``)."""
+              max_body_bytes: int, lodgements_at_once: int = 1,
+              writer_turn: Callable[[], AbstractAsyncContextManager[None]] | None = None
+              ) -> FastAPI:
+    """Assemble the API around already-built services (see ``bootstrap``). With
+    ``writer_turn``, lodgements run on the event loop and await their turn at the write lock
+    (ADR 0010); without, in at most ``lodgements_at_once`` worker threads."""
     app = FastAPI(title="OpenCustoms", version=__version__, description=DESCRIPTION)
     app.state.services = services
     app.state.lodgements_at_once = lodgements_at_once
+    app.state.writer_turn = writer_turn
     problems.install(app)
     app.include_router(declarations.router)
     app.include_router(clearance.router)
@@ -68,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from the environment."""
     container = bootstrap.build(settings or Settings.from_env())
     app = build_app(container.services, container.health, container.settings.max_body_bytes,
-                    container.settings.lodgements_at_once)
+                    container.settings.lodgements_at_once, container.writer_turn)
     app.state.container = container
     app.state.search = container.search
     app.state.address_policy = AddressPolicy.with_extra(

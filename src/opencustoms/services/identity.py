@@ -68,7 +68,7 @@ def authenticate(ctx: ServiceContext, raw_key: str | None) -> Party:
     if split is None:
         raise NotAuthenticated("a valid API key is required (Authorization: Bearer or X-API-Key)")
     key_id, secret = split
-    with ctx.uow() as uow:
+    with ctx.reader() as uow:  # a read: it never waits for writers
         party = uow.parties.by_api_key(key_id, secret_hash(secret))
     if party is None:
         raise NotAuthenticated("the API key is not valid")

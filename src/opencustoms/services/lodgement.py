@@ -20,8 +20,9 @@ from opencustoms.domain.accounts import Account
 from opencustoms.domain.assessment import Assessment
 from opencustoms.domain.declaration import Declaration, DeclarationContent
 from opencustoms.domain.errors import LrnReused, RuleViolations
-from opencustoms.domain.mrn import MRN, new_mrn
+from opencustoms.domain.mrn import new_mrn
 from opencustoms.domain.parties import Party, PartyId
+from opencustoms.domain.selectivity import RiskDecision
 from opencustoms.services.assessment import MAX_QUOTA_RETRIES, assess, control, draw_quotas
 from opencustoms.services.clearance import on_acceptance
 from opencustoms.services.context import ServiceContext
@@ -51,6 +52,19 @@ class LodgementResult:
 
 def lodge(ctx: ServiceContext, submission: Submission, actor: Party) -> LodgementResult:
     """Register ``submission`` for ``actor`` or raise RuleViolations / LrnReused."""
+    prepared = prepare(ctx, submission, actor)
+    if isinstance(prepared, LodgementResult):
+        return prepared
+    return register(ctx, prepared)
+
+
+def prepare(ctx: ServiceContext, submission: Submission,
+            actor: Party) -> LodgementResult | Registration:
+    """The part of :func:`lodge` before its transaction, which writes nothing for a valid
+    declaration: format-logical control, duties and taxes, selectivity, the MRN, acceptance
+    rehearsed on the declarant's account. Returns the :class:`Registration` for
+    :func:`register`, or the earlier registration when this is a resend that today's rules
+    would refuse; raises RuleViolations (after logging the rejection, its own transaction)."""
     received_at = ctx.clock.now()
     content = submission.content
     on = received_at.date()
@@ -69,7 +83,59 @@ def lodge(ctx: ServiceContext, submission: Submission, actor: Party) -> Lodgemen
                                              problems)])
             uow.commit()
         raise RuleViolations(problems)
-    return _register(ctx, submission, actor, received_at, assessment)
+    risk = select(ctx, content, assessment, on, actor)
+    snapshot = _account_snapshot(ctx, content.declarant)
+    return Registration(ctx, submission, actor, received_at, assessment, risk, snapshot)
+
+
+class Registration:
+    """A declaration that passed control, accepted under a new MRN and rehearsed on a snapshot
+    of its declarant's account (``rehearsal``), ready to be written by :meth:`write`; when it
+    cannot be written as prepared — a quota ran out meanwhile, the MRN is taken — :meth:`again`
+    makes the next attempt (re-assessed without the exhausted quota, under a new MRN)."""
+
+    def __init__(self, ctx: ServiceContext, submission: Submission, actor: Party,
+                 received_at: datetime, assessment: Assessment, risk: RiskDecision,
+                 snapshot: Account | None, exhausted: frozenset[str] = frozenset()) -> None:
+        self.ctx, self.submission, self.actor = ctx, submission, actor
+        self.received_at, self.assessment, self.risk = received_at, assessment, risk
+        self.snapshot, self.exhausted = snapshot, exhausted
+        self.ran_out: str | None = None
+        self.accepted_at = ctx.clock.now()
+        self.mrn = new_mrn(self.accepted_at, ctx.reference().jurisdiction.country,
+                           submission.content.type.value)
+        # Acceptance is computed before the transaction takes the write lock; inside, it is
+        # written as rehearsed if the declarant's account did not move meanwhile.
+        self.declaration = self.accepted()
+        self.rehearsal = rehearse(ctx, self.declaration, snapshot)
+
+    def accepted(self) -> Declaration:
+        """The declaration accepted under this attempt's MRN, as yet untouched."""
+        return Declaration.accept(
+            self.mrn, self.submission.content, received_at=self.received_at,
+            accepted_at=self.accepted_at, payload_sha256=self.submission.payload_sha256,
+            actor=self.actor.id, assessment=self.assessment, risk=self.risk)
+
+    def write(self, uow: UnitOfWork) -> LodgementResult | None:
+        """Draw the quotas and write the declaration in ``uow``, without committing; None,
+        with :attr:`ran_out` set, when a quota ran out (roll ``uow`` back then). A taken MRN or
+        LRN raises :class:`DuplicateDeclaration`."""
+        self.ran_out = draw_quotas(uow, self.assessment)
+        if self.ran_out is not None:
+            return None
+        declaration = _write(self.ctx, uow, self.submission, self.declaration, self.rehearsal,
+                             self.accepted)
+        return LodgementResult(declaration, created=True)
+
+    def again(self) -> Registration:
+        """The next attempt: a new MRN, re-assessed without the quota that ran out."""
+        exhausted, assessment = self.exhausted, self.assessment
+        if self.ran_out is not None:
+            exhausted = exhausted | {self.ran_out}
+            assessment = assess(self.ctx, self.submission.content, assessment.on,
+                                exhausted=set(exhausted))
+        return Registration(self.ctx, self.submission, self.actor, self.received_at,
+                            assessment, self.risk, self.snapshot, exhausted)
 
 
 def _write(ctx: ServiceContext, uow: UnitOfWork, submission: Submission,
@@ -116,41 +182,22 @@ def _replay(ctx: ServiceContext, submission: Submission) -> LodgementResult | No
     return LodgementResult(declaration, created=False)
 
 
-def _register(ctx: ServiceContext, submission: Submission, actor: Party,
-              received_at: datetime, assessment: Assessment) -> LodgementResult:
-    country = ctx.reference().jurisdiction.country
-    content = submission.content
-    risk = select(ctx, content, assessment, received_at.date(), actor)
-    snapshot = _account_snapshot(ctx, content.declarant)
-    exhausted: set[str] = set()
+def register(ctx: ServiceContext, registration: Registration) -> LodgementResult:
+    """Write a prepared registration in its own transaction and commit it; on a taken MRN or
+    an exhausted quota try again, on a taken LRN answer with the earlier registration (a
+    concurrent resend)."""
     for _ in range(MRN_ATTEMPTS + MAX_QUOTA_RETRIES):
-        accepted_at = ctx.clock.now()
-        mrn = new_mrn(accepted_at, country, content.type.value)
-
-        def accepted(mrn: MRN = mrn, accepted_at: datetime = accepted_at,
-                     assessment: Assessment = assessment) -> Declaration:
-            return Declaration.accept(
-                mrn, content, received_at=received_at, accepted_at=accepted_at,
-                payload_sha256=submission.payload_sha256, actor=actor.id,
-                assessment=assessment, risk=risk)
-
-        # Acceptance is computed before the transaction takes the write lock; inside, it is
-        # written as rehearsed if the declarant's account did not move meanwhile.
-        declaration = accepted()
-        rehearsal = rehearse(ctx, declaration, snapshot)
         try:
             with ctx.uow() as uow:
-                ran_out = draw_quotas(uow, assessment)
-                if ran_out is None:
-                    declaration = _write(ctx, uow, submission, declaration, rehearsal, accepted)
+                result = registration.write(uow)
+                if result is not None:
                     uow.commit()
-                    return LodgementResult(declaration, created=True)
-            exhausted.add(ran_out)
-            assessment = assess(ctx, content, assessment.on, exhausted=exhausted)
+                    return result
         except DuplicateDeclaration:
             # Either a concurrent lodgement of the same LRN won the race, or (astronomically
             # rarely) the random MRN serial was taken: replay answers the first case.
-            earlier = _replay(ctx, submission)
+            earlier = _replay(ctx, registration.submission)
             if earlier is not None:
                 return earlier
+        registration = registration.again()
     raise RuntimeError("could not allocate a unique MRN")  # pragma: no cover

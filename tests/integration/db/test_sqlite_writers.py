@@ -3,6 +3,7 @@ across processes, and failing as SQLite would when the wait is too long."""
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import os
 import sqlite3
@@ -117,13 +118,24 @@ def test_a_timed_out_begin_is_sqlalchemys_operational_error(
     assert url is not None
     gate = writer_gate(url)
     monkeypatch.setattr(gate, "timeout", 0.05)
-    gate.acquire()  # another writer of this process holds the gate
+    taken, done = threading.Event(), threading.Event()
+
+    def other_writer() -> None:  # another writer thread of this process holds the gate
+        gate.acquire()
+        taken.set()
+        done.wait(10)
+        gate.release()
+
+    holder = threading.Thread(target=other_writer)
+    holder.start()
+    assert taken.wait(10)
     try:
         with (pytest.raises(OperationalError, match="database is locked"),
               sqlite_engine.begin() as connection):
             connection.execute(text("INSERT INTO marks VALUES (1, 'never')"))
     finally:
-        gate.release()
+        done.set()
+        holder.join(10)
     with sqlite_engine.begin() as connection:
         connection.execute(text("INSERT INTO marks VALUES (2, 'after')"))
         assert connection.execute(text("SELECT n FROM marks")).scalars().all() == [2]
@@ -141,3 +153,93 @@ def _free(gate: WriterGate) -> bool:
         return True
     finally:
         os.close(fd)
+
+
+def _another_process_writing(gate: WriterGate) -> int:
+    """An flock on the gate's file through a descriptor of its own, as another process has."""
+    fd = os.open(gate.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def _done_writing(fd: int) -> None:
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    os.close(fd)
+
+
+def test_try_acquire_never_waits_and_the_holder_may_take_the_gate_again(
+        sqlite_engine: Engine) -> None:
+    url = sqlite_engine.url.database
+    assert url is not None
+    gate = writer_gate(url)
+    other = _another_process_writing(gate)
+    try:
+        started = time.monotonic()
+        assert gate.try_acquire() is False
+        assert time.monotonic() - started < 0.05
+    finally:
+        _done_writing(other)
+
+    assert gate.try_acquire() is True
+    gate.acquire()  # a transaction begun by the holder: no deadlock
+    with sqlite_engine.begin() as connection:  # and through the engine, the same
+        connection.execute(text("INSERT INTO marks VALUES (1, 'holder')"))
+    gate.release()
+    assert not _free(gate)  # the outer hold remains
+    gate.release()
+    assert _free(gate)
+
+
+def test_a_turn_is_awaited_without_blocking_the_event_loop(sqlite_engine: Engine) -> None:
+    url = sqlite_engine.url.database
+    assert url is not None
+    gate = writer_gate(url)
+    other = _another_process_writing(gate)
+
+    async def main() -> tuple[int, bool]:
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.001)
+
+        async def other_finishes() -> None:
+            await asyncio.sleep(0.1)
+            _done_writing(other)
+
+        ticking = asyncio.get_running_loop().create_task(ticker())
+        finishing = asyncio.get_running_loop().create_task(other_finishes())
+        async with gate.turn():
+            held = not _free(gate)
+            waited = ticks
+        ticking.cancel()
+        await finishing
+        return waited, held
+
+    waited, held = asyncio.run(main())
+
+    assert held
+    assert waited >= 20  # the loop ran other work during the ~0.1 s wait
+    assert _free(gate)
+
+
+def test_a_turn_that_waits_too_long_fails_as_sqlite_would(
+        sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = sqlite_engine.url.database
+    assert url is not None
+    gate = writer_gate(url)
+    monkeypatch.setattr(gate, "timeout", 0.05)
+    other = _another_process_writing(gate)
+
+    async def main() -> None:
+        async with gate.turn():
+            raise AssertionError("the turn was never free")
+
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+            asyncio.run(main())
+    finally:
+        _done_writing(other)
+    assert _free(gate)

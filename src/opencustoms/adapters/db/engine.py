@@ -44,6 +44,16 @@ def writer_gate(path: str) -> WriterGate:
         return gate
 
 
+def gate_of(engine: Engine) -> WriterGate | None:
+    """The writer gate of ``engine``'s SQLite file (None for PostgreSQL or an in-memory
+    database, whose writers are not gated)."""
+    path = engine.url.database
+    if engine.dialect.name != "sqlite" or not path or path == ":memory:" \
+            or path.startswith("file:"):
+        return None
+    return writer_gate(path)
+
+
 def database_url(url: str) -> URL:
     """Parse ``url``; plain ``postgresql://`` (and ``postgres://``) use the psycopg 3 driver."""
     parsed = make_url(url.replace("postgres://", "postgresql://", 1)

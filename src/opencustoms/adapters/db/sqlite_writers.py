@@ -20,11 +20,14 @@ locked".
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import fcntl
 import os
 import sqlite3
 import threading
 import time
+from collections.abc import AsyncIterator
 from typing import Any, Final
 
 _FIRST_PAUSE: Final = 0.0001
@@ -41,6 +44,8 @@ class WriterGate:
         self._threads = threading.Lock()
         self._fd: int | None = None
         self._pid = 0
+        self._owner: int | None = None
+        self._depth = 0
 
     def _lock_file(self) -> int:
         # A forked child must not share the parent's open file: flock belongs to it.
@@ -51,7 +56,12 @@ class WriterGate:
 
     def acquire(self) -> None:
         """Wait for this process's other writers, then for other processes'; OperationalError
-        "database is locked" after ``timeout`` seconds."""
+        "database is locked" after ``timeout`` seconds. The thread that holds the gate may
+        acquire it again (a transaction begun inside :meth:`turn`); it is freed by the
+        matching number of releases."""
+        if self._owner == threading.get_ident():
+            self._depth += 1
+            return
         deadline = time.monotonic() + self.timeout
         if not self._threads.acquire(timeout=self.timeout):
             raise sqlite3.OperationalError("database is locked (waited for other writers)")
@@ -61,6 +71,7 @@ class WriterGate:
             while True:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    self._held()
                     return
                 except BlockingIOError:
                     if time.monotonic() >= deadline:
@@ -72,7 +83,53 @@ class WriterGate:
             self._threads.release()
             raise
 
+    def try_acquire(self) -> bool:
+        """Take the gate if it is free now, without waiting; False if it is not."""
+        if self._owner == threading.get_ident():
+            self._depth += 1
+            return True
+        if not self._threads.acquire(blocking=False):
+            return False
+        try:
+            fcntl.flock(self._lock_file(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._threads.release()
+            return False
+        except BaseException:
+            self._threads.release()
+            raise
+        self._held()
+        return True
+
+    def _held(self) -> None:
+        self._owner = threading.get_ident()
+        self._depth = 1
+
+    @contextlib.asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """Hold the gate for a write done on the event loop: wait for it without blocking the
+        loop (other requests go on being served), then hold it until the block ends. The block
+        must not ``await`` while it holds the gate: other coroutines run on the same thread,
+        and the gate knows its holder by thread. "database is locked" after ``timeout``."""
+        deadline = time.monotonic() + self.timeout
+        pause = _FIRST_PAUSE
+        while not self.try_acquire():
+            if time.monotonic() >= deadline:
+                raise sqlite3.OperationalError("database is locked (waited for other writers)")
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, _LONGEST_PAUSE)
+        try:
+            yield
+        finally:
+            self.release()
+
     def release(self) -> None:
+        """Undo one acquisition by the holding thread; the last one frees the gate (as does a
+        release from another thread, e.g. a connection closed elsewhere)."""
+        if self._owner == threading.get_ident() and self._depth > 1:
+            self._depth -= 1
+            return
+        self._owner, self._depth = None, 0
         try:
             if self._fd is not None:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
