@@ -44,10 +44,10 @@ from lodge import (
     _lrns,
     _quartiles,
     free_port,
+    prepare_data,
     source,
 )
 
-from opencustoms import bootstrap
 from opencustoms.settings import Settings
 
 
@@ -70,10 +70,8 @@ async def run(configurations: list[dict[str, str]], scenario_name: str,
         try:
             for index, settings in enumerate(configurations):
                 data_dir = Path(tmp) / f"var{index}"
-                prepared = Settings(data_dir=data_dir,
-                                    database_url=f"sqlite:///{data_dir / 'opencustoms.db'}")
-                bootstrap.prepare(prepared)
-                key: str = json.loads(prepared.api_keys_file.read_text())["XX100000000001"]
+                key = prepare_data(Settings(
+                    data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'opencustoms.db'}"))
                 server = Server(data_dir, free_port(), Path(tmp) / f"uvicorn{index}.log",
                                 nodelay=True, app=APP_FACTORY, settings=settings)
                 server.wait_ready()

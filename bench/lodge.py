@@ -312,6 +312,13 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool
 # --- server ---------------------------------------------------------------------------------
 
 
+def prepare_data(settings: Settings) -> str:
+    """Migrate and seed ``settings``' fresh data directory; the API key of ``TRADER``."""
+    bootstrap.prepare(settings)
+    key: str = json.loads(settings.api_keys_file.read_text())[TRADER]
+    return key
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
@@ -824,8 +831,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"note: load average {load:.1f} before the run; other work on the machine "
                   "makes the numbers noisier (the ratios are paired per round to limit that)",
                   flush=True)
-        bootstrap.prepare(settings)
-        api_key: str = json.loads(settings.api_keys_file.read_text())[TRADER]
+        api_key = prepare_data(settings)
         server = Server(data_dir, free_port(), Path(tmp) / "uvicorn.log",
                         nodelay=options.nodelay, app=options.app)
         try:

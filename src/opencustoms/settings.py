@@ -49,13 +49,17 @@ class Settings:
     def lodges_on_event_loop(self) -> bool:
         if self.lodgement_on_event_loop is not None:
             return self.lodgement_on_event_loop
-        return self.database_url.startswith("sqlite")
+        return self._on_sqlite
 
     @property
     def lodgements_at_once(self) -> int:
         if self.lodgement_concurrency is not None:
             return self.lodgement_concurrency
-        return 1 if self.database_url.startswith("sqlite") else 8
+        return 1 if self._on_sqlite else 8
+
+    @property
+    def _on_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
 
     @property
     def models_dir(self) -> Path:
@@ -86,8 +90,7 @@ class Settings:
             control_priority=_optional_float(env.get("OPENCUSTOMS_RISK_CONTROL_PRIORITY")),
             audit_priority=_optional_float(env.get("OPENCUSTOMS_RISK_AUDIT_PRIORITY")),
             random_share=_optional_float(env.get("OPENCUSTOMS_RISK_RANDOM_SHARE")),
-            delivery_worker=env.get("OPENCUSTOMS_DELIVERY_WORKER", "1").lower()
-            not in ("0", "false", "no", "off"),
+            delivery_worker=env.get("OPENCUSTOMS_DELIVERY_WORKER", "1").lower() not in _FALSE,
             delivery_give_up_seconds=float(env.get("OPENCUSTOMS_DELIVERY_GIVE_UP_SECONDS",
                                                    24 * 3600)),
             delivery_backoff_base_seconds=float(env.get("OPENCUSTOMS_DELIVERY_BACKOFF_BASE_SECONDS",
@@ -119,12 +122,11 @@ _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
 def _optional_flag(value: str | None, name: str) -> bool | None:
-    if value is None or not value.strip():
+    word = (value or "").strip().lower()
+    if not word:
         return None
-    if value.strip().lower() in _TRUE:
-        return True
-    if value.strip().lower() in _FALSE:
-        return False
+    if word in _TRUE or word in _FALSE:
+        return word in _TRUE
     raise ValueError(f"{name} must be one of {', '.join(_TRUE + _FALSE)}")
 
 

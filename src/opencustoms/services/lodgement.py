@@ -133,7 +133,7 @@ class Registration:
         if self.ran_out is not None:
             exhausted = exhausted | {self.ran_out}
             assessment = assess(self.ctx, self.submission.content, assessment.on,
-                                exhausted=set(exhausted))
+                                exhausted=exhausted)
         return Registration(self.ctx, self.submission, self.actor, self.received_at,
                             assessment, self.risk, self.snapshot, exhausted)
 

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
-from opencustoms.adapters.db.engine import make_engine, writer_gate
+from opencustoms.adapters.db.engine import gate_of, make_engine
 from opencustoms.adapters.db.sqlite_writers import GatedConnection, WriterGate
 
 
@@ -27,6 +27,14 @@ def sqlite_engine(tmp_path: Path) -> Engine:
     with engine.begin() as connection:
         connection.execute(text("CREATE TABLE marks (n INTEGER, holder TEXT)"))
     return engine
+
+
+@pytest.fixture
+def gate(sqlite_engine: Engine) -> WriterGate:
+    """This process's gate for the test database."""
+    found = gate_of(sqlite_engine)
+    assert found is not None
+    return found
 
 
 def test_writing_transactions_pass_the_gate_one_at_a_time(sqlite_engine: Engine) -> None:
@@ -53,10 +61,8 @@ def test_writing_transactions_pass_the_gate_one_at_a_time(sqlite_engine: Engine)
     assert most[0] == 1
 
 
-def test_the_gate_is_released_by_commit_rollback_and_close(sqlite_engine: Engine) -> None:
-    url = sqlite_engine.url.database
-    assert url is not None
-    gate = writer_gate(url)
+def test_the_gate_is_released_by_commit_rollback_and_close(sqlite_engine: Engine,
+                                                            gate: WriterGate) -> None:
     with sqlite_engine.connect() as connection:
         driver = connection.connection.driver_connection
         assert isinstance(driver, GatedConnection) and driver.gate is gate
@@ -113,10 +119,7 @@ def test_a_writer_waits_for_another_process_and_fails_like_sqlite_after_the_time
 
 
 def test_a_timed_out_begin_is_sqlalchemys_operational_error(
-        sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    url = sqlite_engine.url.database
-    assert url is not None
-    gate = writer_gate(url)
+        sqlite_engine: Engine, gate: WriterGate, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(gate, "timeout", 0.05)
     taken, done = threading.Event(), threading.Event()
 
@@ -168,10 +171,7 @@ def _done_writing(fd: int) -> None:
 
 
 def test_try_acquire_never_waits_and_the_holder_may_take_the_gate_again(
-        sqlite_engine: Engine) -> None:
-    url = sqlite_engine.url.database
-    assert url is not None
-    gate = writer_gate(url)
+        sqlite_engine: Engine, gate: WriterGate) -> None:
     other = _another_process_writing(gate)
     try:
         started = time.monotonic()
@@ -190,10 +190,7 @@ def test_try_acquire_never_waits_and_the_holder_may_take_the_gate_again(
     assert _free(gate)
 
 
-def test_a_turn_is_awaited_without_blocking_the_event_loop(sqlite_engine: Engine) -> None:
-    url = sqlite_engine.url.database
-    assert url is not None
-    gate = writer_gate(url)
+def test_a_turn_is_awaited_without_blocking_the_event_loop(gate: WriterGate) -> None:
     other = _another_process_writing(gate)
 
     async def main() -> tuple[int, bool]:
@@ -226,10 +223,7 @@ def test_a_turn_is_awaited_without_blocking_the_event_loop(sqlite_engine: Engine
 
 
 def test_a_turn_that_waits_too_long_fails_as_sqlite_would(
-        sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    url = sqlite_engine.url.database
-    assert url is not None
-    gate = writer_gate(url)
+        gate: WriterGate, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(gate, "timeout", 0.05)
     other = _another_process_writing(gate)
 

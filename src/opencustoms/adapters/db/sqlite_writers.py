@@ -27,12 +27,31 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any, Final
 
 _FIRST_PAUSE: Final = 0.0001
 _LONGEST_PAUSE: Final = 0.001
 WRITER_MODES: Final = frozenset({"IMMEDIATE", "EXCLUSIVE"})
+
+
+def _pauses(deadline: float, waited_for: str) -> Iterator[float]:
+    """Pauses between attempts at the gate, from 0.1 ms doubling to 1 ms; OperationalError
+    "database is locked" once ``deadline`` (``time.monotonic``) has passed."""
+    pause = _FIRST_PAUSE
+    while time.monotonic() < deadline:
+        yield pause
+        pause = min(pause * 2, _LONGEST_PAUSE)
+    raise sqlite3.OperationalError(f"database is locked (waited for {waited_for})")
+
+
+def _flock_now(fd: int) -> bool:
+    """Lock ``fd`` exclusively if no other open file holds it; False if one does."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
 
 
 class WriterGate:
@@ -59,46 +78,43 @@ class WriterGate:
         "database is locked" after ``timeout`` seconds. The thread that holds the gate may
         acquire it again (a transaction begun inside :meth:`turn`); it is freed by the
         matching number of releases."""
-        if self._owner == threading.get_ident():
-            self._depth += 1
+        if self._reentered():
             return
         deadline = time.monotonic() + self.timeout
         if not self._threads.acquire(timeout=self.timeout):
             raise sqlite3.OperationalError("database is locked (waited for other writers)")
         try:
             fd = self._lock_file()
-            pause = _FIRST_PAUSE
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    self._held()
-                    return
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise sqlite3.OperationalError(
-                            "database is locked (waited for another process's writer)") from None
-                    time.sleep(pause)
-                    pause = min(pause * 2, _LONGEST_PAUSE)
-        except BaseException:
-            self._threads.release()
-            raise
-
-    def try_acquire(self) -> bool:
-        """Take the gate if it is free now, without waiting; False if it is not."""
-        if self._owner == threading.get_ident():
-            self._depth += 1
-            return True
-        if not self._threads.acquire(blocking=False):
-            return False
-        try:
-            fcntl.flock(self._lock_file(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self._threads.release()
-            return False
+            pauses = _pauses(deadline, "another process's writer")
+            while not _flock_now(fd):
+                time.sleep(next(pauses))
         except BaseException:
             self._threads.release()
             raise
         self._held()
+
+    def try_acquire(self) -> bool:
+        """Take the gate if it is free now, without waiting; False if it is not."""
+        if self._reentered():
+            return True
+        if not self._threads.acquire(blocking=False):
+            return False
+        try:
+            taken = _flock_now(self._lock_file())
+        except BaseException:
+            self._threads.release()
+            raise
+        if not taken:
+            self._threads.release()
+            return False
+        self._held()
+        return True
+
+    def _reentered(self) -> bool:
+        """Count one more acquisition if this thread holds the gate already."""
+        if self._owner != threading.get_ident():
+            return False
+        self._depth += 1
         return True
 
     def _held(self) -> None:
@@ -111,13 +127,9 @@ class WriterGate:
         loop (other requests go on being served), then hold it until the block ends. The block
         must not ``await`` while it holds the gate: other coroutines run on the same thread,
         and the gate knows its holder by thread. "database is locked" after ``timeout``."""
-        deadline = time.monotonic() + self.timeout
-        pause = _FIRST_PAUSE
+        pauses = _pauses(time.monotonic() + self.timeout, "other writers")
         while not self.try_acquire():
-            if time.monotonic() >= deadline:
-                raise sqlite3.OperationalError("database is locked (waited for other writers)")
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, _LONGEST_PAUSE)
+            await asyncio.sleep(next(pauses))
         try:
             yield
         finally:

@@ -154,7 +154,7 @@ async def lodge_declaration(request: Request, body: DeclarationIn,
     LRN with the same content was registered before, 409 when the LRN was used with other
     content, 422 with every rule violation."""
     submission = await _submission(request, body)
-    turn = getattr(request.app.state, "writer_turn", None)
+    turn = request.app.state.writer_turn  # build_app sets it (None: lodge in threads)
     if turn is None:
         result = await anyio.to_thread.run_sync(
             functools.partial(lodgement.lodge, services, submission, party),
