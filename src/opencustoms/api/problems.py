@@ -13,9 +13,9 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from opencustoms.api.responses import CompactJSONResponse
 from opencustoms.api.schemas import NO_CONTROL
 from opencustoms.domain import errors as domain
 from opencustoms.domain.errors import Problem, pointer
@@ -52,14 +52,14 @@ def problem_body(status: int, title: str, code: str, detail: str, *, instance: s
 
 def problem_response(request: Request, status: int, title: str, code: str, detail: str, *,
                      problems: Sequence[Problem] = (), headers: dict[str, str] | None = None,
-                     extra: dict[str, Any] | None = None) -> JSONResponse:
+                     extra: dict[str, Any] | None = None) -> CompactJSONResponse:
     """A problem+json response for ``request`` (its path and correlation id included)."""
     body = problem_body(status, title, code, detail, instance=request.url.path,
                         correlation_id=getattr(request.state, "correlation_id", None),
                         problems=problems)
     if extra:
         body.update(extra)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return CompactJSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def _schema_problems(errors: Iterable[Any]) -> list[Problem]:
@@ -74,7 +74,7 @@ def _schema_problems(errors: Iterable[Any]) -> list[Problem]:
     return problems
 
 
-async def _on_request_validation(request: Request, exc: Exception) -> JSONResponse:
+async def _on_request_validation(request: Request, exc: Exception) -> CompactJSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = list(exc.errors())
     if any(e.get("type") == "json_invalid" for e in errors):
@@ -92,7 +92,7 @@ async def _on_request_validation(request: Request, exc: Exception) -> JSONRespon
     )
 
 
-async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
+async def _on_domain_error(request: Request, exc: Exception) -> CompactJSONResponse:
     assert isinstance(exc, domain.DomainError)
     status, title = 400, "Bad request"
     for kind, kind_status, kind_title in _STATUS:
@@ -111,14 +111,14 @@ async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
                             problems=exc.problems, headers=headers, extra=extra)
 
 
-async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _on_http_error(request: Request, exc: Exception) -> CompactJSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
     return problem_response(request, exc.status_code, str(exc.detail), code, str(exc.detail),
                             headers=dict(exc.headers or {}))
 
 
-async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+async def _on_unexpected(request: Request, exc: Exception) -> CompactJSONResponse:
     log.exception("unhandled error on %s", request.url.path)
     # Starlette sends this answer from its outermost middleware, past the one that adds the
     # correlation header to every other response: add it here.

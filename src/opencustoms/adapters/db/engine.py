@@ -13,7 +13,6 @@ writers queue instead of sleeping in SQLite's busy handler.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import threading
@@ -23,6 +22,7 @@ from sqlalchemy import Engine, create_engine, event, exc, make_url
 from sqlalchemy.engine import URL, Connection
 
 from opencustoms.adapters.db.sqlite_writers import GatedConnection, WriterGate
+from opencustoms.adapters.formats.json_text import compact_json
 
 SQLITE_BEGIN: Final = "opencustoms_sqlite_begin"
 """Execution option naming the SQLite ``BEGIN`` mode: ``IMMEDIATE`` (default) or ``DEFERRED``."""
@@ -61,12 +61,6 @@ def database_url(url: str) -> URL:
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed
-
-
-def compact_json(value: Any) -> str:
-    """JSON columns as written to the store: compact, non-ASCII kept (fewer bytes to write and
-    to serialise on every lodgement than ``json.dumps``' default)."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def make_engine(url: str, **options: Any) -> Engine:

@@ -7,10 +7,10 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
-from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, Field
 
 from opencustoms.api.deps import CurrentParty, Services
+from opencustoms.api.responses import CompactJSONResponse
 from opencustoms.api.routes.declarations import (
     ERRORS,
     answer,
@@ -85,12 +85,12 @@ def _extra_duty(services: Services, amount: AmountIn | None) -> Decimal:
 def list_tasks(services: Services, party: CurrentParty,
                office: Annotated[str | None, Query(max_length=16)] = None,
                cursor: Annotated[str | None, Query(max_length=200)] = None,
-               limit: Annotated[int, Query(ge=1, le=200)] = 50) -> JSONResponse:
+               limit: Annotated[int, Query(ge=1, le=200)] = 50) -> CompactJSONResponse:
     found = clearance.tasks(services, party, office=office, after=decode_cursor(cursor),
                             limit=limit)
     items = [_task(d, party) for d in found]
     next_cursor = encode_cursor(found[-1]) if len(found) == limit else None
-    return JSONResponse({"items": items, "next_cursor": next_cursor})
+    return CompactJSONResponse({"items": items, "next_cursor": next_cursor})
 
 
 def _task(declaration: Any, party: Any) -> dict[str, Any]:
@@ -116,9 +116,9 @@ def _task(declaration: Any, party: Any) -> dict[str, Any]:
 
 @router.post("/tasks/{mrn}/claim", responses=ERRORS, summary="Take a control task")
 def claim_task(mrn: str, services: Services, party: CurrentParty,
-               if_match: IfMatch = None) -> JSONResponse:
+               if_match: IfMatch = None) -> CompactJSONResponse:
     declaration = clearance.claim(services, party, mrn_of(mrn), version_header(if_match))
-    return JSONResponse(_task(declaration, party))
+    return CompactJSONResponse(_task(declaration, party))
 
 
 # --- officers' actions on a declaration -----------------------------------------------------
@@ -127,7 +127,7 @@ def claim_task(mrn: str, services: Services, party: CurrentParty,
 @router.post("/declarations/{mrn}/inspection", responses=ERRORS,
              summary="Order a physical control")
 def order_inspection(mrn: str, body: InspectionIn, services: Services, party: CurrentParty,
-                     if_match: IfMatch = None) -> JSONResponse:
+                     if_match: IfMatch = None) -> CompactJSONResponse:
     declaration = clearance.start_inspection(services, party, mrn_of(mrn), body.instructions,
                                              version_header(if_match))
     return answer(declaration, party)
@@ -136,7 +136,7 @@ def order_inspection(mrn: str, body: InspectionIn, services: Services, party: Cu
 @router.post("/declarations/{mrn}/control-results", status_code=201, responses=ERRORS,
              summary="Record the result of a documentary or physical control")
 def record_control_result(mrn: str, body: ControlResultIn, services: Services,
-                          party: CurrentParty, if_match: IfMatch = None) -> JSONResponse:
+                          party: CurrentParty, if_match: IfMatch = None) -> CompactJSONResponse:
     findings = clearance.ControlFindings(body.kind, body.irregularity, body.findings,
                                          _extra_duty(services, body.extra_duty),
                                          dict(body.corrections))
@@ -147,9 +147,9 @@ def record_control_result(mrn: str, body: ControlResultIn, services: Services,
 
 @router.get("/declarations/{mrn}/control-results", responses=ERRORS,
             summary="Control results recorded for a declaration")
-def list_control_results(mrn: str, services: Services, party: CurrentParty) -> JSONResponse:
+def list_control_results(mrn: str, services: Services, party: CurrentParty) -> CompactJSONResponse:
     results = clearance.control_results(services, party, mrn_of(mrn))
-    return JSONResponse({"items": [
+    return CompactJSONResponse({"items": [
         {"kind": r.kind.value, "officer": r.officer if party.is_administration else None,
          "recorded_at": instant(r.recorded_at), "irregularity": r.irregularity,
          "findings": r.findings, "extra_duty": {"amount": str(r.extra_duty),
@@ -159,14 +159,14 @@ def list_control_results(mrn: str, services: Services, party: CurrentParty) -> J
 
 @router.post("/declarations/{mrn}/release", responses=ERRORS, summary="Release the goods")
 def release_goods(mrn: str, body: ReleaseIn, services: Services, party: CurrentParty,
-                  if_match: IfMatch = None) -> JSONResponse:
+                  if_match: IfMatch = None) -> CompactJSONResponse:
     declaration = clearance.release(services, party, mrn_of(mrn), version_header(if_match))
     return answer(declaration, party)
 
 
 @router.post("/declarations/{mrn}/refusal", responses=ERRORS, summary="Refuse release")
 def refuse_release(mrn: str, body: DecisionIn, services: Services, party: CurrentParty,
-                   if_match: IfMatch = None) -> JSONResponse:
+                   if_match: IfMatch = None) -> CompactJSONResponse:
     declaration = clearance.refuse(services, party, mrn_of(mrn), body.reason,
                                    version_header(if_match))
     return answer(declaration, party)
@@ -178,7 +178,7 @@ def refuse_release(mrn: str, body: DecisionIn, services: Services, party: Curren
 @router.post("/declarations/{mrn}/documents", responses=ERRORS,
              summary="Present documents for a documentary control")
 def submit_documents(mrn: str, body: DocumentsIn, services: Services, party: CurrentParty,
-                     if_match: IfMatch = None) -> JSONResponse:
+                     if_match: IfMatch = None) -> CompactJSONResponse:
     documents = tuple({k: v for k, v in d.model_dump(exclude_none=True).items()}
                       for d in body.documents)
     declaration = clearance.submit_documents(services, party, mrn_of(mrn), documents,
@@ -188,12 +188,12 @@ def submit_documents(mrn: str, body: DocumentsIn, services: Services, party: Cur
 
 @router.get("/declarations/{mrn}/release-note", responses=ERRORS,
             summary="The signed release note of a released declaration")
-def get_release_note(mrn: str, services: Services, party: CurrentParty) -> JSONResponse:
+def get_release_note(mrn: str, services: Services, party: CurrentParty) -> CompactJSONResponse:
     declaration = queries.get_declaration(services, mrn_of(mrn), party)
     if declaration.release_note is None:
         raise NotFound(f"declaration {declaration.mrn} has not been released",
                        code="release-note.not-found")
-    return JSONResponse(declaration.release_note)
+    return CompactJSONResponse(declaration.release_note)
 
 
 # --- statistics -------------------------------------------------------------------------------
@@ -204,7 +204,7 @@ def get_release_note(mrn: str, services: Services, party: CurrentParty) -> JSONR
 def release_times(services: Services, party: CurrentParty,
                   released_from: Annotated[AwareDatetime | None, Query(alias="from")] = None,
                   released_to: Annotated[AwareDatetime | None, Query(alias="to")] = None,
-                  office: Annotated[Code | None, Query()] = None) -> JSONResponse:
+                  office: Annotated[Code | None, Query()] = None) -> CompactJSONResponse:
     report = release_stats.release_times(services, party, released_from, released_to, office)
-    return JSONResponse(report)
+    return CompactJSONResponse(report)
 

@@ -12,7 +12,6 @@ from typing import Annotated, Any
 import anyio
 import anyio.to_thread
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
 from starlette.concurrency import run_in_threadpool
 
@@ -20,6 +19,7 @@ from opencustoms.adapters.formats.assessment_json import assessment_to_json
 from opencustoms.adapters.formats.declaration_json import content_to_json, submission
 from opencustoms.adapters.formats.risk_json import risk_to_json
 from opencustoms.api.deps import CurrentParty, Services, TraderSide
+from opencustoms.api.responses import CompactJSONResponse
 from opencustoms.api.schemas import (
     DeclarationIn,
     DeclarationOut,
@@ -118,10 +118,10 @@ def _out(declaration: Declaration, party: Party) -> DeclarationOut:
 
 
 def answer(declaration: Declaration, party: Party, status: int = 200,
-            headers: dict[str, str] | None = None) -> JSONResponse:
+            headers: dict[str, str] | None = None) -> CompactJSONResponse:
     """The declaration as the response body, without a second validation pass: the hot path
     (lodgement, reading one declaration) sends what ``_document`` built."""
-    return JSONResponse(_document(declaration, party), status_code=status, headers=headers)
+    return CompactJSONResponse(_document(declaration, party), status_code=status, headers=headers)
 
 
 _MRN_SHAPE = re.compile(r"^[0-9A-Z]{18}$")
@@ -149,7 +149,7 @@ def version_header(if_match: str | None) -> int | None:
 @router.post("", status_code=201, response_model=DeclarationOut, responses=ERRORS,
              summary="Lodge a declaration")
 async def lodge_declaration(request: Request, body: DeclarationIn,
-                            services: Services, party: TraderSide) -> JSONResponse:
+                            services: Services, party: TraderSide) -> CompactJSONResponse:
     """Validate and register a declaration. 201 when registered (committed), 200 when the same
     LRN with the same content was registered before, 409 when the LRN was used with other
     content, 422 with every rule violation."""
@@ -215,7 +215,7 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, str] | None:
 
 @router.get("/{mrn}", response_model=DeclarationOut, responses=ERRORS,
             summary="Read one declaration")
-def get_declaration(mrn: str, services: Services, party: CurrentParty) -> JSONResponse:
+def get_declaration(mrn: str, services: Services, party: CurrentParty) -> CompactJSONResponse:
     return answer(queries.get_declaration(services, mrn_of(mrn), party), party)
 
 
