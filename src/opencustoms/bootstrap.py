@@ -37,6 +37,7 @@ from opencustoms.domain.parties import Party, PartyId
 from opencustoms.domain.reference import Commodity, ReferenceData
 from opencustoms.risk.policy import SelectivityPolicy
 from opencustoms.services import identity, payments
+from opencustoms.services.account_snapshots import AccountSnapshots
 from opencustoms.services.context import ServiceContext, SystemClock
 from opencustoms.services.delivery import DeliveryConfig, DeliveryWorker
 from opencustoms.services.notifications import AddressPolicy
@@ -108,7 +109,7 @@ def _services(engine: Engine, reference: Callable[[], ReferenceData],
     return ServiceContext(uow=factory, reader=factory.read_only, reference=reference,
                           tariff=tariff, clock=SystemClock(),
                           profiles=CachedProfiles(factory.read_only),
-                          account_snapshot=factory.account_snapshot)
+                          account_snapshot=AccountSnapshots(factory.account_snapshot))
 
 
 def migrate(settings: Settings) -> str | None:

@@ -136,6 +136,43 @@ def test_a_lodgement_whose_snapshot_went_stale_secures_on_the_account_as_it_is(
     assert account.guarantee_used == Decimal("0.00")
 
 
+def test_the_next_lodgement_rehearses_on_the_account_its_predecessor_left(
+        container: bootstrap.Container, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The process remembers the account as its own lodgement saved it, and reads it again
+    only after a snapshot went stale (a payment here, which lodgement does not see)."""
+    services = container.services
+    snapshots = services.account_snapshot
+    assert snapshots is not None
+    reads: list[PartyId] = []
+    read = snapshots._read
+
+    def counted(party: PartyId) -> Any:
+        reads.append(party)
+        return read(party)
+
+    monkeypatch.setattr(snapshots, "_read", counted)
+    acme = _party(container, ACME)
+    first = lodge(services, _submission("KNOWN-1"), acme).declaration
+    second = lodge(services, _submission("KNOWN-2"), acme).declaration
+    assert (first.secured_by, second.secured_by) == ("guarantee", "guarantee")
+    assert reads == [ACME]  # the second rehearsed on what the first saved
+    with services.reader() as uow:
+        assert snapshots(ACME) == uow.accounts.get(ACME)
+
+    payments.record_payment(services, _party(container, ADMIN), ACME, Decimal("100000.00"),
+                            "EUR")
+    third = lodge(services, _submission("KNOWN-3"), acme).declaration
+    assert third.secured_by == "cash"  # the stale snapshot was dropped in the transaction
+    assert reads == [ACME]
+    fourth = lodge(services, _submission("KNOWN-4"), acme).declaration
+    assert fourth.secured_by == "cash"
+    assert reads == [ACME, ACME]  # the stale snapshot was forgotten, the account read again
+    with services.reader() as uow:
+        account = uow.accounts.get(ACME)
+    assert account is not None
+    assert account.balance == Decimal("100000.00") - third.amount_due - fourth.amount_due
+
+
 def test_concurrent_lodgements_of_one_trader_never_spend_the_same_cash_twice(
         container: bootstrap.Container) -> None:
     services = container.services

@@ -6,11 +6,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from opencustoms.domain.accounts import Account
-from opencustoms.domain.parties import PartyId
 from opencustoms.domain.reference import ReferenceData
 from opencustoms.risk.policy import SelectivityPolicy
 from opencustoms.risk.profiles import RiskProfile
+from opencustoms.services.account_snapshots import AccountSnapshots
 from opencustoms.services.ports import ModelProvider, ReleaseSigner, UnitOfWork
 from opencustoms.tariff.model import Tariff
 
@@ -27,8 +26,8 @@ class ServiceContext:
     """Dependencies shared by the use cases; built once by ``bootstrap``.
 
     ``reader`` gives units of work for pure reads (they never wait for writers); use cases that
-    write use ``uow``. ``account_snapshot`` reads a party's account outside any transaction
-    (lodgement rehearses acceptance on it; ``None``: a read-only unit of work is used)."""
+    write use ``uow``. ``account_snapshot`` gives the account lodgement rehearses acceptance on,
+    read outside any transaction or remembered (``None``: a read-only unit of work is used)."""
 
     uow: Callable[[], UnitOfWork]
     reader: Callable[[], UnitOfWork]
@@ -39,4 +38,4 @@ class ServiceContext:
     policy: SelectivityPolicy = field(default_factory=SelectivityPolicy)
     model: ModelProvider | None = None
     signer: ReleaseSigner | None = None
-    account_snapshot: Callable[[PartyId], Account | None] | None = None
+    account_snapshot: AccountSnapshots | None = None

@@ -11,7 +11,6 @@ common case — a new declaration — costs no extra read.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,7 +27,7 @@ from opencustoms.services.clearance import on_acceptance
 from opencustoms.services.context import ServiceContext
 from opencustoms.services.journal import journal, rejection_notice
 from opencustoms.services.ports import DuplicateDeclaration, UnitOfWork
-from opencustoms.services.rehearsal import Rehearsal, rehearse
+from opencustoms.services.rehearsal import rehearse
 from opencustoms.services.selectivity import select
 
 MRN_ATTEMPTS = 5
@@ -101,6 +100,7 @@ class Registration:
         self.received_at, self.assessment, self.risk = received_at, assessment, risk
         self.snapshot, self.exhausted = snapshot, exhausted
         self.ran_out: str | None = None
+        self.replayed = False
         self.accepted_at = ctx.clock.now()
         self.mrn = new_mrn(self.accepted_at, ctx.reference().jurisdiction.country,
                            submission.content.type.value)
@@ -123,9 +123,35 @@ class Registration:
         self.ran_out = draw_quotas(uow, self.assessment)
         if self.ran_out is not None:
             return None
-        declaration = _write(self.ctx, uow, self.submission, self.declaration, self.rehearsal,
-                             self.accepted)
+        rehearsal = self.rehearsal
+        if rehearsal is not None:
+            staged = uow.declarations.stage(self.declaration,
+                                            content_sha256=self.submission.content_sha256,
+                                            document=self.submission.document)
+            if rehearsal.replay(uow):
+                uow.declarations.add_staged(staged)
+                self.replayed = True
+                return LodgementResult(self.declaration, created=True)
+        # Not rehearsed, or the account moved since the snapshot: accept a fresh declaration
+        # here, in the transaction.
+        declaration = self.accepted()
+        on_acceptance(self.ctx, uow, declaration)
+        journal(uow, declaration)
+        uow.declarations.add(declaration, content_sha256=self.submission.content_sha256,
+                             document=self.submission.document)
         return LodgementResult(declaration, created=True)
+
+    def committed(self) -> None:
+        """After the commit of :meth:`write`: remember the declarant's account as the replayed
+        rehearsal left it, or forget the snapshot that did not hold."""
+        snapshots = self.ctx.account_snapshot
+        if snapshots is None:
+            return
+        account = self.rehearsal.account_after if self.replayed and self.rehearsal else None
+        if account is not None:
+            snapshots.learn(account)
+        elif not self.replayed:
+            snapshots.forget(self.submission.content.declarant)
 
     def again(self) -> Registration:
         """The next attempt: a new MRN, re-assessed without the quota that ran out."""
@@ -136,25 +162,6 @@ class Registration:
                                 exhausted=exhausted)
         return Registration(self.ctx, self.submission, self.actor, self.received_at,
                             assessment, self.risk, self.snapshot, exhausted)
-
-
-def _write(ctx: ServiceContext, uow: UnitOfWork, submission: Submission,
-           rehearsed: Declaration, rehearsal: Rehearsal | None,
-           accepted: Callable[[], Declaration]) -> Declaration:
-    """Write ``rehearsed`` with its staged rows if its rehearsal still holds; otherwise accept
-    a fresh declaration here, in the transaction. Returns the declaration written."""
-    if rehearsal is not None:
-        staged = uow.declarations.stage(rehearsed, content_sha256=submission.content_sha256,
-                                        document=submission.document)
-        if rehearsal.replay(uow):
-            uow.declarations.add_staged(staged)
-            return rehearsed
-    declaration = accepted()
-    on_acceptance(ctx, uow, declaration)
-    journal(uow, declaration)
-    uow.declarations.add(declaration, content_sha256=submission.content_sha256,
-                         document=submission.document)
-    return declaration
 
 
 def _account_snapshot(ctx: ServiceContext, party: PartyId) -> Account | None:
@@ -192,6 +199,7 @@ def register(ctx: ServiceContext, registration: Registration) -> LodgementResult
                 result = registration.write(uow)
                 if result is not None:
                     uow.commit()
+                    registration.committed()
                     return result
         except DuplicateDeclaration:
             # Either a concurrent lodgement of the same LRN won the race, or (astronomically

@@ -127,6 +127,15 @@ class Rehearsal:
         uow.outbox.add_staged(notifications)
         return True
 
+    @property
+    def account_after(self) -> Account | None:
+        """The declarant's account once :meth:`replay` has been committed: as saved, or as
+        read when acceptance did not change it; None when acceptance did not read it."""
+        accounts = self._stand_in.accounts
+        if accounts.saved is not None:
+            return accounts.saved[0]
+        return accounts.snapshot if accounts.read else None
+
 
 def rehearse(ctx: ServiceContext, declaration: Declaration,
              snapshot: Account | None) -> Rehearsal | None:
@@ -150,3 +159,4 @@ class _StandIn:
         self.accounts = accounts
         self.audit = audit
         self.outbox = outbox
+
