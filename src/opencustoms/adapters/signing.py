@@ -30,7 +30,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from opencustoms.domain.audit import canonical_json
+from opencustoms.adapters.formats.json_text import canonical_json_bytes
 
 ALGORITHM: Final = "Ed25519"
 KEY_FILE: Final = "release-signing-ed25519.pem"
@@ -50,7 +50,7 @@ def public_pem(public_key: Ed25519PublicKey) -> str:
 
 def signed_bytes(note: Mapping[str, Any]) -> bytes:
     """The bytes a signature covers: the note's canonical JSON without its signature."""
-    return canonical_json({k: v for k, v in note.items() if k != SIGNATURE})
+    return canonical_json_bytes({k: v for k, v in note.items() if k != SIGNATURE})
 
 
 class FileReleaseSigner:

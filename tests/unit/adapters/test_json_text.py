@@ -12,7 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from opencustoms.adapters.formats.json_text import compact_json, compact_json_bytes
+from opencustoms.adapters.formats.json_text import (
+    canonical_json_bytes,
+    compact_json,
+    compact_json_bytes,
+)
+from opencustoms.domain.audit import canonical_json
 
 
 def standard(value: Any) -> str:
@@ -76,3 +81,47 @@ def test_the_values_the_system_writes_take_the_fast_path(monkeypatch: pytest.Mon
                                           "documents": [], "preference": None}],
                 "declarant": "XX100000000001", "pre_lodged": False, "note": "Straße 1"}
     assert compact_json(document) == standard(document)
+
+
+# NUL is refused (PostgreSQL) and a lone surrogate cannot be UTF-8: both raise, tested below
+TEXT = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"))
+CANONICAL = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**80), 2**80) | TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=5),
+    max_leaves=25)
+
+
+@settings(max_examples=400)
+@given(CANONICAL)
+def test_the_canonical_bytes_are_the_domains_byte_for_byte(value: Any) -> None:
+    """What is hashed and signed must not change with the encoder: keys sorted alike (any
+    Unicode), integers of any size, every escape."""
+    assert canonical_json_bytes(value) == canonical_json(value)
+
+
+def test_the_canonical_bytes_sort_keys_by_code_point_and_escape_as_the_domain_does() -> None:
+    value = {"\U0001f600": 1, "\uffff": 2, "é": 3, "e": [True, None], "E": "\x1f\u2028\x7f"}
+    assert canonical_json_bytes(value) == canonical_json(value)
+    assert canonical_json_bytes(value) == (
+        '{"E":"\\u001f\u2028\x7f","e":[true,null],"é":3,"\uffff":2,"\U0001f600":1}'
+        .encode())
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ({"price": 1.5}, "/price: float is not allowed"),
+    ({"at": datetime(2026, 1, 1, tzinfo=UTC)}, "/at: datetime is not allowed"),
+    ({"x": ["a\x00"]}, "/x/0: NUL character"),
+    ({1: "one"}, "object key 1 is not a string"),
+])
+def test_the_canonical_bytes_refuse_what_the_domain_refuses(value: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        canonical_json(value)
+    with pytest.raises(ValueError, match=message):
+        canonical_json_bytes(value)
+
+
+def test_a_lone_surrogate_cannot_be_hashed_either_way() -> None:
+    with pytest.raises(UnicodeEncodeError):
+        canonical_json({"\ud800": 1})
+    with pytest.raises(UnicodeEncodeError):
+        canonical_json_bytes({"\ud800": 1})

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from opencustoms.adapters.db.clearance_tables import AuditEntryRow
 from opencustoms.adapters.db.prepared import Prepared, connection_of
 from opencustoms.adapters.db.tables import table_of
+from opencustoms.adapters.formats.json_text import canonical_json_bytes
 from opencustoms.domain.audit import (
     GENESIS,
     AuditRecord,
@@ -73,7 +74,8 @@ class SqlAuditLog:
         only hashing."""
         dialect = self._session.get_bind().dialect
         try:
-            pieces = [entry_pieces(record) for record in records]  # checks every field
+            pieces = [entry_pieces(record, canonical_json_bytes)  # checks every field
+                      for record in records]
         except ValueError:
             for record in records:
                 require_canonical(record.data)  # names the offence within the data

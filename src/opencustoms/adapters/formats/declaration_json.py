@@ -11,7 +11,7 @@ import hashlib
 from decimal import Decimal
 from typing import Any
 
-from opencustoms.domain.audit import canonical_json
+from opencustoms.adapters.formats.json_text import canonical_json_bytes
 from opencustoms.domain.declaration import (
     LRN,
     AdditionalType,
@@ -47,7 +47,7 @@ def submission(document: Json, payload: bytes | None = None) -> Submission:
     the document, the SHA-256 of the payload as received (of the document's canonical JSON
     when there was no payload, e.g. simulated or seeded declarations) and of its canonical
     JSON (what idempotency compares)."""
-    canonical = canonical_json(document)
+    canonical = canonical_json_bytes(document)
     return Submission(content_from_json(document), document,
                       sha256_hex(canonical if payload is None else payload),
                       sha256_hex(canonical))

@@ -1,4 +1,4 @@
-"""Compact JSON text for the store and the API, written by orjson (ADR 0011).
+"""Compact and canonical JSON for the store and the API, written by orjson (ADR 0011).
 
 A lodgement serialises a dozen JSON values — the declaration's document, assessment and risk
 columns, audit data, notification bodies, the answer — and the standard library's encoder spent
@@ -24,6 +24,8 @@ from typing import Any
 
 import orjson
 
+from opencustoms.domain.audit import canonical_json, require_canonical
+
 _OPTIONS = (orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
             | orjson.OPT_PASSTHROUGH_DATACLASS)
 
@@ -46,3 +48,16 @@ def compact_json(value: Any) -> str:
 
 def _standard(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def canonical_json_bytes(value: Any) -> bytes:
+    """:func:`~opencustoms.domain.audit.canonical_json`'s bytes (what is hashed and signed),
+    written by orjson: the same checks refuse the same values, and for the values they let
+    through orjson's sorted compact form is the standard library's byte for byte (a test holds
+    it to that); what orjson refuses (integers beyond 64 bits, invalid Unicode) goes to the
+    domain's own function."""
+    require_canonical(value)
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return canonical_json(value)
