@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from opencustoms import bootstrap
 from opencustoms.adapters.db.tables import DeclarationRow, LodgementRejectionRow
+from opencustoms.adapters.db.uow import SqlUnitOfWork
 from opencustoms.adapters.formats.declaration_json import submission
 from opencustoms.domain.errors import RuleViolations
 from opencustoms.domain.mrn import is_valid_mrn, new_mrn
@@ -55,6 +56,33 @@ def test_a_taken_mrn_serial_is_retried_with_a_fresh_one(
                    _acme(container))
     assert (first.declaration.mrn, second.declaration.mrn) == (taken, fresh)
     assert second.created and _count(container, DeclarationRow) == 2
+
+
+def test_rows_staged_before_the_write_lock_are_written_and_a_taken_mrn_still_retried(
+        container: bootstrap.Container, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The event-loop path (ADR 0010) stages a registration before it takes its turn at the
+    write lock: staging runs no statement (no transaction, so no lock); a first attempt that
+    fails in that unit of work is rolled back and retried in a new one."""
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    taken, fresh = new_mrn(at, "XX", "IM", "C" * 12), new_mrn(at, "XX", "IM", "D" * 12)
+    serials = iter([taken, taken, fresh])
+    monkeypatch.setattr(lodgement, "new_mrn", lambda *args: next(serials))
+    services, acme = container.services, _acme(container)
+    lodge(services, submission(import_declaration("STAGED-0")), acme)  # takes the MRN
+
+    prepared = lodgement.prepare(services, submission(import_declaration("STAGED-1")), acme)
+    assert isinstance(prepared, lodgement.Registration) and prepared.mrn == taken
+    with lodgement.staged(services, prepared) as uow:
+        assert isinstance(uow, SqlUnitOfWork)
+        assert prepared.staged is not None and not uow.session.in_transaction()
+        result = lodgement.register(services, prepared, uow)
+    assert result.created and result.declaration.mrn == fresh
+    assert result.declaration.status.value == "released"
+    assert _count(container, DeclarationRow) == 2
+    with services.reader() as reader:
+        assert [e.record.event for e in reader.audit.entries(subject=fresh)] == [
+            "accepted", "payment_secured", "released"]
+        assert reader.audit.entries(subject=taken)[0].record.data["lrn"] == "STAGED-0"
 
 
 def test_concurrent_lodgements_of_one_lrn_register_exactly_one_declaration(

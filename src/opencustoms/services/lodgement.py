@@ -11,6 +11,8 @@ common case — a new declaration — costs no extra read.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,7 +28,7 @@ from opencustoms.services.assessment import MAX_QUOTA_RETRIES, assess, control, 
 from opencustoms.services.clearance import on_acceptance
 from opencustoms.services.context import ServiceContext
 from opencustoms.services.journal import journal, rejection_notice
-from opencustoms.services.ports import DuplicateDeclaration, UnitOfWork
+from opencustoms.services.ports import DuplicateDeclaration, Staged, UnitOfWork
 from opencustoms.services.rehearsal import rehearse
 from opencustoms.services.selectivity import select
 
@@ -101,6 +103,7 @@ class Registration:
         self.snapshot, self.exhausted = snapshot, exhausted
         self.ran_out: str | None = None
         self.replayed = False
+        self.staged: tuple[Staged, tuple[Staged, Staged]] | None = None
         self.accepted_at = ctx.clock.now()
         self.mrn = new_mrn(self.accepted_at, ctx.reference().jurisdiction.country,
                            submission.content.type.value)
@@ -116,6 +119,15 @@ class Registration:
             accepted_at=self.accepted_at, payload_sha256=self.submission.payload_sha256,
             actor=self.actor.id, assessment=self.assessment, risk=self.risk)
 
+    def stage(self, uow: UnitOfWork) -> None:
+        """Make the rehearsed rows ready for ``uow``'s store — the declaration's, the audit
+        records, the notifications — without a statement, so that a caller holding its turn at
+        the write lock only for :meth:`write` need not hold it for this (ADR 0010)."""
+        if self.rehearsal is not None and self.staged is None:
+            self.staged = (uow.declarations.stage(
+                self.declaration, content_sha256=self.submission.content_sha256,
+                document=self.submission.document), self.rehearsal.stage(uow))
+
     def write(self, uow: UnitOfWork) -> LodgementResult | None:
         """Draw the quotas and write the declaration in ``uow``, without committing; None,
         with :attr:`ran_out` set, when a quota ran out (roll ``uow`` back then). A taken MRN or
@@ -123,13 +135,12 @@ class Registration:
         self.ran_out = draw_quotas(uow, self.assessment)
         if self.ran_out is not None:
             return None
-        rehearsal = self.rehearsal
-        if rehearsal is not None:
-            staged = uow.declarations.stage(self.declaration,
-                                            content_sha256=self.submission.content_sha256,
-                                            document=self.submission.document)
-            if rehearsal.replay(uow):
-                uow.declarations.add_staged(staged)
+        if self.rehearsal is not None:
+            self.stage(uow)
+            assert self.staged is not None
+            declaration_rows, records = self.staged
+            if self.rehearsal.replay(uow, records):
+                uow.declarations.add_staged(declaration_rows)
                 self.replayed = True
                 return LodgementResult(self.declaration, created=True)
         # Not rehearsed, or the account moved since the snapshot: accept a fresh declaration
@@ -189,23 +200,39 @@ def _replay(ctx: ServiceContext, submission: Submission) -> LodgementResult | No
     return LodgementResult(declaration, created=False)
 
 
-def register(ctx: ServiceContext, registration: Registration) -> LodgementResult:
+@contextmanager
+def staged(ctx: ServiceContext, registration: Registration) -> Iterator[UnitOfWork]:
+    """A unit of work, no transaction begun yet, with ``registration``'s rows made ready in
+    it: for :func:`register`'s first attempt when the caller takes the write lock itself
+    (ADR 0010), so that the lock is held for the statements only."""
+    with ctx.uow() as uow:
+        registration.stage(uow)
+        yield uow
+
+
+def register(ctx: ServiceContext, registration: Registration,
+             uow: UnitOfWork | None = None) -> LodgementResult:
     """Write a prepared registration in its own transaction and commit it; on a taken MRN or
     an exhausted quota try again, on a taken LRN answer with the earlier registration (a
-    concurrent resend)."""
+    concurrent resend). ``uow``, an open unit of work with no transaction yet (the caller may
+    have staged the registration in it), serves the first attempt."""
     for _ in range(MRN_ATTEMPTS + MAX_QUOTA_RETRIES):
-        try:
-            with ctx.uow() as uow:
-                result = registration.write(uow)
+        with nullcontext(uow) if uow is not None else ctx.uow() as work:
+            uow = None  # it serves one attempt
+            try:
+                result = registration.write(work)
+            except DuplicateDeclaration:
+                work.rollback()
+                # Either a concurrent lodgement of the same LRN won the race, or (astronomically
+                # rarely) the random MRN serial was taken: replay answers the first case.
+                earlier = _replay(ctx, registration.submission)
+                if earlier is not None:
+                    return earlier
+            else:
                 if result is not None:
-                    uow.commit()
+                    work.commit()
                     registration.committed()
                     return result
-        except DuplicateDeclaration:
-            # Either a concurrent lodgement of the same LRN won the race, or (astronomically
-            # rarely) the random MRN serial was taken: replay answers the first case.
-            earlier = _replay(ctx, registration.submission)
-            if earlier is not None:
-                return earlier
+                work.rollback()  # a quota ran out
         registration = registration.again()
     raise RuntimeError("could not allocate a unique MRN")  # pragma: no cover

@@ -108,14 +108,19 @@ class Rehearsal:
     def __init__(self, stand_in: _StandIn) -> None:
         self._stand_in = stand_in
 
-    def replay(self, uow: UnitOfWork) -> bool:
+    def stage(self, uow: UnitOfWork) -> tuple[Staged, Staged]:
+        """The audit records and notifications made ready for ``uow``'s store, without a
+        statement (for :meth:`replay`)."""
+        return (uow.audit.stage(self._stand_in.audit.records),
+                uow.outbox.stage(self._stand_in.outbox.notifications))
+
+    def replay(self, uow: UnitOfWork, staged: tuple[Staged, Staged] | None = None) -> bool:
         """Write the rehearsed outcome in ``uow`` if the account (locked now) is unchanged;
         False, with nothing written, when it moved on since the snapshot. The audit records
-        and notifications are made ready before the account is read, which is the
-        transaction's first statement."""
+        and notifications are made ready (:meth:`stage`, unless ``staged`` already holds them)
+        before the account is read, which is the transaction's first statement."""
         accounts = self._stand_in.accounts
-        records = uow.audit.stage(self._stand_in.audit.records)
-        notifications = uow.outbox.stage(self._stand_in.outbox.notifications)
+        records, notifications = self.stage(uow) if staged is None else staged
         if accounts.read:
             assert accounts.snapshot is not None
             if accounts.saved is not None:  # the usual case: one conditional write

@@ -166,8 +166,9 @@ async def lodge_declaration(request: Request, body: DeclarationIn,
         if isinstance(prepared, lodgement.LodgementResult):
             result = prepared
         else:
-            async with turn():  # no await inside: the gate knows its holder by thread
-                result = lodgement.register(services, prepared)
+            with lodgement.staged(services, prepared) as uow:  # rows made ready, no lock yet
+                async with turn():  # no await inside: the gate knows its holder by thread
+                    result = lodgement.register(services, prepared, uow)
     return answer(result.declaration, party, 201 if result.created else 200,
                    {"Location": f"/api/v1/declarations/{result.declaration.mrn}"})
 
