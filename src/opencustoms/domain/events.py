@@ -29,8 +29,11 @@ class Event:
     def detail(self) -> dict[str, Any]:
         """What the event says beyond MRN, time, actor and version, as JSON values (decimals
         and times as text), for the history, the audit trail and notifications."""
-        return {f.name: json_value(getattr(self, f.name)) for f in dataclasses.fields(self)
-                if f.name not in _BASE_FIELDS}
+        names = _DETAIL_FIELDS.get(type(self))
+        if names is None:  # once per event class: dataclasses.fields builds its tuple per call
+            names = _DETAIL_FIELDS[type(self)] = tuple(
+                f.name for f in dataclasses.fields(self) if f.name not in _BASE_FIELDS)
+        return {name: json_value(getattr(self, name)) for name in names}
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +140,7 @@ _NAMES: dict[type[Event], str] = {
 }
 
 _BASE_FIELDS = frozenset(f.name for f in dataclasses.fields(Event))
+_DETAIL_FIELDS: dict[type[Event], tuple[str, ...]] = {}
 
 
 def json_value(value: Any) -> Any:
