@@ -105,7 +105,7 @@ def test_a_rehearsal_is_not_written_when_the_account_moved(
     assert rehearsal is not None
     payments.record_payment(services, _party(container, ADMIN), ACME, Decimal("10.00"), "EUR")
     with services.uow() as uow:
-        assert not rehearsal.replay(uow)
+        assert not rehearsal.replay(uow, rehearsal.stage(uow))
         uow.commit()  # nothing was staged: the commit writes nothing
     with services.reader() as uow:
         assert uow.audit.entries(subject=declaration.mrn) == []

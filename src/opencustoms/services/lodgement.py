@@ -158,11 +158,10 @@ class Registration:
         snapshots = self.ctx.account_snapshot
         if snapshots is None:
             return
-        account = self.rehearsal.account_after if self.replayed and self.rehearsal else None
-        if account is not None:
-            snapshots.learn(account)
-        elif not self.replayed:
+        if not self.replayed or self.rehearsal is None:
             snapshots.forget(self.submission.content.declarant)
+        elif (account := self.rehearsal.account_after) is not None:
+            snapshots.learn(account)
 
     def again(self) -> Registration:
         """The next attempt: a new MRN, re-assessed without the quota that ran out."""

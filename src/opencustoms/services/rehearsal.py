@@ -114,13 +114,13 @@ class Rehearsal:
         return (uow.audit.stage(self._stand_in.audit.records),
                 uow.outbox.stage(self._stand_in.outbox.notifications))
 
-    def replay(self, uow: UnitOfWork, staged: tuple[Staged, Staged] | None = None) -> bool:
+    def replay(self, uow: UnitOfWork, staged: tuple[Staged, Staged]) -> bool:
         """Write the rehearsed outcome in ``uow`` if the account (locked now) is unchanged;
-        False, with nothing written, when it moved on since the snapshot. The audit records
-        and notifications are made ready (:meth:`stage`, unless ``staged`` already holds them)
-        before the account is read, which is the transaction's first statement."""
+        False, with nothing written, when it moved on since the snapshot. ``staged`` holds the
+        audit records and notifications made ready by :meth:`stage`, before the account is
+        read, which is the transaction's first statement."""
         accounts = self._stand_in.accounts
-        records, notifications = self.stage(uow) if staged is None else staged
+        records, notifications = staged
         if accounts.read:
             assert accounts.snapshot is not None
             if accounts.saved is not None:  # the usual case: one conditional write
@@ -164,4 +164,3 @@ class _StandIn:
         self.accounts = accounts
         self.audit = audit
         self.outbox = outbox
-
